@@ -1,0 +1,73 @@
+"""Login, phone binding and logout."""
+
+from __future__ import annotations
+
+from flask import current_app, g, jsonify, request
+
+from wxauth.api import bp
+from wxauth.api.helpers import app_for, code_field, json_body, resolve_app, string_field, token_required
+from wxauth.api.serializers import iso, user_json
+from wxauth.errors import invalid_request
+from wxauth.services import ClientInfo, phone
+from wxauth.services.login import LoginRequest, login
+from wxauth.services.logout import logout
+
+
+@bp.post("/auth/login")
+def login_view():
+    body = json_body()
+    app = resolve_app(body)
+    user_info = body.get("userInfo")
+    if user_info is not None and not isinstance(user_info, dict):
+        raise invalid_request("userInfo must be an object.")
+    req = LoginRequest(
+        code=code_field(body),
+        user_info=user_info,
+        raw_data=string_field(body, "rawData"),
+        signature=string_field(body, "signature", max_length=128),
+        encrypted_data=string_field(body, "encryptedData"),
+        iv=string_field(body, "iv", max_length=64),
+    )
+    if (req.raw_data is None) != (req.signature is None):
+        raise invalid_request("rawData and signature go together.")
+    if (req.encrypted_data is None) != (req.iv is None):
+        raise invalid_request("encryptedData and iv go together.")
+    result = login(app, req, ClientInfo.from_request(request))
+    needs_phone = current_app.config["WXAUTH_REQUIRE_PHONE"] and result.user.phone_number is None
+    return jsonify(
+        token=result.token,
+        expiresAt=iso(result.session.expires_at),
+        isNewUser=result.is_new_user,
+        needsPhone=needs_phone,
+        user=user_json(result.user),
+    )
+
+
+@bp.post("/auth/phone")
+@token_required
+def phone_view():
+    body = json_body()
+    user = g.api_session.user
+    app = app_for(user.appid)
+    client = ClientInfo.from_request(request)
+    if body.get("code") is not None:
+        result = phone.bind_by_code(app, user, code_field(body), client)
+    elif body.get("encryptedData") is not None or body.get("iv") is not None:
+        encrypted = string_field(body, "encryptedData", required=True)
+        iv = string_field(body, "iv", required=True, max_length=64)
+        result = phone.bind_by_encrypted(app, user, encrypted, iv, client)
+    else:
+        raise invalid_request("Send either code (getPhoneNumber) or encryptedData and iv.")
+    return jsonify(
+        phoneNumber=result.phone_number,
+        purePhoneNumber=result.pure_phone_number,
+        countryCode=result.country_code,
+        user=user_json(user),
+    )
+
+
+@bp.post("/auth/logout")
+@token_required
+def logout_view():
+    logout(g.api_session)
+    return jsonify(ok=True)

@@ -1,0 +1,66 @@
+"""The one API error shape: {"error": "<code>", "message": "<text>"}.
+
+Registered on the app, not the blueprint, so that 404 and 405 for unknown URLs under /api
+(which never reach a blueprint) answer JSON too. Anything outside /api is left to the
+default (or the dashboard's) handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from wxauth.errors import AppError
+
+log = logging.getLogger("wxauth.api")
+
+_HTTP_CODES = {
+    400: "invalid_request",
+    401: "invalid_token",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def error_response(code: str, message: str, status: int):
+    response = jsonify(error=code, message=message)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="wxauth"'
+    return response
+
+
+# Everything under these prefixes is machine-facing and answers JSON errors.
+JSON_PREFIXES = ("/api/", "/_sandbox/api/", "/_sandbox/wechat/")
+
+
+def _is_api() -> bool:
+    return request.path == "/api" or request.path.startswith(JSON_PREFIXES)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(AppError)
+    def app_error(exc: AppError):
+        return error_response(exc.code, exc.message, exc.status)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if not _is_api():
+            return exc
+        code = _HTTP_CODES.get(exc.code or 500, "http_error")
+        message = exc.description if exc.code != 500 else "Internal server error."
+        return error_response(code, message, exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        if app.testing and app.config.get("PROPAGATE_EXCEPTIONS") is not False:
+            raise exc
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if _is_api():
+            return error_response("internal_error", "Internal server error.", 500)
+        return "Internal server error.", 500

@@ -1,0 +1,85 @@
+"""Request parsing and authentication for API views."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import current_app, g, request
+
+from config import MiniApp
+from wxauth.errors import AppError, invalid_request
+from wxauth.services import sessions
+
+CODE_MAX = 128
+BLOB_MAX = 8192
+
+
+def json_body() -> dict:
+    """The request's JSON object, or invalid_request."""
+    if not request.is_json:
+        raise invalid_request("Send a JSON object with Content-Type: application/json.")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise invalid_request("The body must be a JSON object.")
+    return data
+
+
+def string_field(body: dict, name: str, *, required: bool = False, max_length: int = BLOB_MAX) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise invalid_request(f"{name} is required.")
+        return None
+    if not isinstance(value, str):
+        raise invalid_request(f"{name} must be a string.")
+    if required and not value.strip():
+        raise invalid_request(f"{name} must not be blank.")
+    if len(value) > max_length:
+        raise invalid_request(f"{name} is too long (at most {max_length} characters).")
+    if "\x00" in value:
+        raise invalid_request(f"{name} must not contain NUL characters.")
+    return value
+
+
+def code_field(body: dict, name: str = "code") -> str:
+    value = string_field(body, name, required=True, max_length=CODE_MAX)
+    value = value.strip()
+    if not value.isprintable() or " " in value:
+        raise invalid_request(f"{name} is not a valid code.")
+    return value
+
+
+def resolve_app(body: dict | None = None, appid: str | None = None) -> MiniApp:
+    """The mini-program a request is for: `appid` in the body, else the default (first) app."""
+    apps: list[MiniApp] = current_app.config["WXAUTH_APPS"]
+    if appid is None and body is not None:
+        appid = string_field(body, "appid", max_length=64)
+    if appid is None:
+        return apps[0]
+    for app in apps:
+        if app.appid == appid:
+            return app
+    raise AppError("unknown_app", "This server does not serve that appid.", 400)
+
+
+def app_for(appid: str) -> MiniApp:
+    return resolve_app(appid=appid)
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def token_required(view):
+    """Authenticate the bearer token; the live session is `g.api_session`."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.api_session = sessions.authenticate(bearer_token())
+        return view(*args, **kwargs)
+
+    return wrapper

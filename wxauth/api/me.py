@@ -1,0 +1,34 @@
+"""The signed-in user's own profile."""
+
+from __future__ import annotations
+
+from flask import g, jsonify
+
+from wxauth.api import bp
+from wxauth.api.helpers import json_body, token_required
+from wxauth.api.serializers import user_json
+from wxauth.errors import invalid_request
+from wxauth.services.profile import clean_avatar_url, clean_nickname, update_profile
+
+EDITABLE = {"nickName", "avatarUrl"}
+
+
+@bp.get("/me")
+@token_required
+def me_view():
+    return jsonify(user=user_json(g.api_session.user))
+
+
+@bp.patch("/me")
+@token_required
+def update_me_view():
+    body = json_body()
+    unknown = set(body) - EDITABLE
+    if unknown:
+        raise invalid_request(f"Only nickName and avatarUrl can be changed, not {', '.join(sorted(unknown))}.")
+    if not body:
+        raise invalid_request("Send nickName and/or avatarUrl.")
+    nickname = clean_nickname(body["nickName"]) if "nickName" in body else None
+    avatar = clean_avatar_url(body["avatarUrl"]) if "avatarUrl" in body else None
+    user = update_profile(g.api_session.user, nickname=nickname, avatar_url=avatar)
+    return jsonify(user=user_json(user))

@@ -1,0 +1,231 @@
+"""The OpenAPI 3.1 description of the API, served at /api/openapi.json.
+
+Tests validate real responses against these schemas, so the document cannot drift from
+what the server does.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from wxauth.api import bp
+
+ERROR_CODES = [
+    "invalid_request",
+    "invalid_code",
+    "invalid_signature",
+    "invalid_token",
+    "invalid_phone_code",
+    "decrypt_failed",
+    "user_blocked",
+    "rate_limited",
+    "unknown_app",
+    "not_found",
+    "method_not_allowed",
+    "request_too_large",
+    "unsupported_media_type",
+    "wechat_unavailable",
+    "wechat_misconfigured",
+    "wechat_error",
+    "internal_error",
+    "http_error",
+]
+
+_nullable_str = {"type": ["string", "null"]}
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _ok(schema: str, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+def _body(schema: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+_AUTH_ERRORS = {"401": _error("invalid_token: missing, invalid, expired or revoked token")}
+_WECHAT_ERRORS = {
+    "429": _error("rate_limited (WeChat 45011)"),
+    "500": _error("wechat_misconfigured: WeChat rejected our AppID/secret; details are in the server log"),
+    "502": _error("wechat_unavailable / wechat_error: WeChat answered something unusable"),
+    "503": _error("wechat_unavailable: WeChat busy or unreachable after one bounded retry"),
+}
+
+SPEC: dict = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "wxauth API",
+        "version": "1.0.0",
+        "description": "Login, phone binding and profile for WeChat mini-programs. "
+        "Every error is {error, message} with a fitting HTTP status.",
+    },
+    "paths": {
+        "/api/auth/login": {
+            "post": {
+                "summary": "Log in with a wx.login code",
+                "operationId": "login",
+                "requestBody": _body("LoginRequest"),
+                "responses": {
+                    "200": _ok("LoginResponse"),
+                    "400": _error("invalid_request or unknown_app"),
+                    "401": _error("invalid_code (WeChat 40029/40163) or invalid_signature"),
+                    "403": _error("user_blocked (WeChat 40226)"),
+                    "422": _error("decrypt_failed: encryptedData could not be decrypted with the fresh session_key"),
+                    **_WECHAT_ERRORS,
+                },
+            }
+        },
+        "/api/auth/phone": {
+            "post": {
+                "summary": "Bind the user's phone number",
+                "operationId": "bindPhone",
+                "security": [{"bearer": []}],
+                "requestBody": _body("PhoneRequest"),
+                "responses": {
+                    "200": _ok("PhoneResponse"),
+                    "400": _error("invalid_request or invalid_phone_code"),
+                    **_AUTH_ERRORS,
+                    "422": _error("decrypt_failed (recorded as a failure with its reason)"),
+                    **_WECHAT_ERRORS,
+                },
+            }
+        },
+        "/api/auth/logout": {
+            "post": {
+                "summary": "Revoke this token and forget the WeChat session_key",
+                "operationId": "logout",
+                "security": [{"bearer": []}],
+                "responses": {"200": _ok("Ok"), **_AUTH_ERRORS},
+            }
+        },
+        "/api/me": {
+            "get": {
+                "summary": "The signed-in user",
+                "operationId": "getMe",
+                "security": [{"bearer": []}],
+                "responses": {"200": _ok("UserResponse"), **_AUTH_ERRORS},
+            },
+            "patch": {
+                "summary": "Fill in avatar and nickname",
+                "operationId": "updateMe",
+                "security": [{"bearer": []}],
+                "requestBody": _body("ProfileUpdate"),
+                "responses": {"200": _ok("UserResponse"), "400": _error("invalid_request"), **_AUTH_ERRORS},
+            },
+        },
+        "/healthz": {
+            "get": {
+                "summary": "Liveness and database check",
+                "operationId": "health",
+                "responses": {"200": _ok("Health"), "503": _ok("Health", "The database does not answer")},
+            }
+        },
+    },
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error", "message"],
+                "properties": {"error": {"type": "string", "enum": ERROR_CODES}, "message": {"type": "string"}},
+                "additionalProperties": False,
+            },
+            "User": {
+                "type": "object",
+                "required": ["id", "appid", "openid", "unionid", "nickName", "avatarUrl", "gender", "phoneNumber", "countryCode", "createdAt"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "appid": {"type": "string"},
+                    "openid": {"type": "string"},
+                    "unionid": _nullable_str,
+                    "nickName": _nullable_str,
+                    "avatarUrl": _nullable_str,
+                    "gender": {"type": "integer", "enum": [0, 1, 2]},
+                    "phoneNumber": _nullable_str,
+                    "countryCode": _nullable_str,
+                    "createdAt": {"type": "string", "format": "date-time"},
+                },
+                "additionalProperties": False,
+            },
+            "LoginRequest": {
+                "type": "object",
+                "required": ["code"],
+                "properties": {
+                    "code": {"type": "string", "minLength": 1, "maxLength": 128, "description": "from wx.login()"},
+                    "appid": {"type": "string", "description": "which mini-program; default: the first configured"},
+                    "userInfo": {"type": "object", "description": "unverified nickName/avatarUrl/gender"},
+                    "rawData": {"type": "string"},
+                    "signature": {"type": "string", "description": "sha1(rawData + session_key), verified when sent"},
+                    "encryptedData": {"type": "string", "description": "legacy getUserInfo payload"},
+                    "iv": {"type": "string"},
+                },
+            },
+            "LoginResponse": {
+                "type": "object",
+                "required": ["token", "expiresAt", "isNewUser", "needsPhone", "user"],
+                "properties": {
+                    "token": {"type": "string"},
+                    "expiresAt": {"type": "string", "format": "date-time"},
+                    "isNewUser": {"type": "boolean"},
+                    "needsPhone": {"type": "boolean"},
+                    "user": {"$ref": "#/components/schemas/User"},
+                },
+                "additionalProperties": False,
+            },
+            "PhoneRequest": {
+                "type": "object",
+                "description": "Either code (getPhoneNumber button, base library >= 2.21.2) or encryptedData + iv (legacy).",
+                "properties": {
+                    "code": {"type": "string", "minLength": 1, "maxLength": 128},
+                    "encryptedData": {"type": "string"},
+                    "iv": {"type": "string"},
+                },
+            },
+            "PhoneResponse": {
+                "type": "object",
+                "required": ["phoneNumber", "purePhoneNumber", "countryCode", "user"],
+                "properties": {
+                    "phoneNumber": {"type": "string"},
+                    "purePhoneNumber": {"type": "string"},
+                    "countryCode": {"type": "string"},
+                    "user": {"$ref": "#/components/schemas/User"},
+                },
+                "additionalProperties": False,
+            },
+            "ProfileUpdate": {
+                "type": "object",
+                "minProperties": 1,
+                "properties": {
+                    "nickName": {"type": "string", "minLength": 1, "maxLength": 64},
+                    "avatarUrl": {"type": "string", "maxLength": 512, "format": "uri"},
+                },
+                "additionalProperties": False,
+            },
+            "UserResponse": {
+                "type": "object",
+                "required": ["user"],
+                "properties": {"user": {"$ref": "#/components/schemas/User"}},
+                "additionalProperties": False,
+            },
+            "Ok": {
+                "type": "object",
+                "required": ["ok"],
+                "properties": {"ok": {"const": True}},
+                "additionalProperties": False,
+            },
+            "Health": {
+                "type": "object",
+                "required": ["status"],
+                "properties": {"status": {"type": "string", "enum": ["ok", "unavailable"]}},
+            },
+        },
+    },
+}
+
+
+@bp.get("/openapi.json")
+def openapi_view():
+    return jsonify(SPEC)

@@ -1,0 +1,44 @@
+"""Mini-program users: one row per (appid, openid)."""
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from wxauth.models.base import Base
+
+# BIGINT on PostgreSQL, but plain INTEGER on SQLite so the key is a rowid alias.
+BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("appid", "openid"),
+        Index("ix_users_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    appid: Mapped[str] = mapped_column(String(32))
+    openid: Mapped[str] = mapped_column(String(64))
+    unionid: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    nickname: Mapped[Optional[str]] = mapped_column(String(64))
+    avatar_url: Mapped[Optional[str]] = mapped_column(String(512))
+    gender: Mapped[int] = mapped_column(SmallInteger, default=0)
+    phone_country_code: Mapped[Optional[str]] = mapped_column(String(8))
+    phone_number: Mapped[Optional[str]] = mapped_column(String(20), index=True)
+    phone_bound_at: Mapped[Optional[datetime]]
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime]
+    # The current WeChat session_key, AES-GCM encrypted (see wxauth.security). Deferred so
+    # that listing users never even loads the ciphertext.
+    session_key_ciphertext: Mapped[Optional[str]] = deferred(mapped_column(Text))
+    session_key_issued_at: Mapped[Optional[datetime]]
+
+    @property
+    def phone_bound(self) -> bool:
+        return self.phone_number is not None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.appid}/{self.openid}>"

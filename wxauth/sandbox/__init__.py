@@ -1,0 +1,25 @@
+"""The built-in stand-in for WeChat's server API, mounted at /_sandbox/ in sandbox mode only.
+
+`/_sandbox/wechat/...` serves WeChat's endpoints on their real paths with WeChat's
+semantics; `/_sandbox/api/...` is a control API to mint codes, make legacy encrypted data
+and inject faults. The app's WeChat client reaches it over real HTTP.
+"""
+
+from flask import Blueprint, Flask
+
+from wxauth.sandbox.store import SandboxStore
+
+bp = Blueprint("sandbox", __name__, url_prefix="/_sandbox")
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["wxauth.sandbox"] = SandboxStore(app.config["WXAUTH_SANDBOX_DB"])
+    from wxauth.sandbox import control, wechat_api  # noqa: F401 - registers the views on bp
+
+    app.register_blueprint(bp)
+
+
+def store() -> SandboxStore:
+    from flask import current_app
+
+    return current_app.extensions["wxauth.sandbox"]

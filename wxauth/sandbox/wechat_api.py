@@ -1,0 +1,159 @@
+"""WeChat's four endpoints, as WeChat answers them (HTTP 200 with errcode on errors)."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Response, current_app, jsonify, request
+
+from wxauth.sandbox import bp, store
+
+ERRMSG = {
+    -1: "system error",
+    40001: "invalid credential, access_token is invalid or not latest",
+    40002: "invalid grant_type",
+    40013: "invalid appid",
+    40029: "invalid code",
+    40125: "invalid appsecret",
+    40163: "code been used",
+    40226: "code blocked",
+    41001: "access_token missing",
+    41002: "appid missing",
+    41004: "appsecret missing",
+    41008: "missing code",
+    42001: "access_token expired",
+    43002: "require POST method",
+    45011: "api minute-quota reach limit mustslower retry next minute",
+}
+
+
+def _err(errcode: int):
+    return jsonify(errcode=errcode, errmsg=f"{ERRMSG.get(errcode, 'error')}, rid: sandbox-{int(time.time())}")
+
+
+def _fault(endpoint: str):
+    """Apply the next injected fault for this endpoint, if any; return a response to send instead."""
+    fault = store().take_fault(endpoint)
+    if fault is None:
+        return None
+    if fault.delay:
+        time.sleep(fault.delay)
+    if fault.body == "html":
+        return Response("<html><body>502 Bad Gateway</body></html>", status=fault.status or 200, mimetype="text/html")
+    if fault.body == "empty":
+        return Response("", status=fault.status or 200, mimetype="application/json")
+    if fault.body == "garbage":
+        return Response('{"errcode": 0, "openid"', status=fault.status or 200, mimetype="application/json")
+    if fault.status and fault.status != 200:
+        return Response(f"HTTP {fault.status}", status=fault.status, mimetype="text/plain")
+    if fault.errcode is not None:
+        return _err(fault.errcode)
+    return None  # a pure delay: answer normally, late
+
+
+def _app_secret(appid: str | None) -> str | None:
+    for app in current_app.config["WXAUTH_APPS"]:
+        if app.appid == appid:
+            return app.secret
+    return None
+
+
+def _check_credentials(appid: str | None, secret: str | None) -> int:
+    if not appid:
+        return 41002
+    if not secret:
+        return 41004
+    expected = _app_secret(appid)
+    if expected is None:
+        return 40013
+    if secret != expected:
+        return 40125
+    return 0
+
+
+@bp.get("/wechat/sns/jscode2session")
+def jscode2session():
+    faulty = _fault("jscode2session")
+    if faulty is not None:
+        return faulty
+    args = request.args
+    errcode = _check_credentials(args.get("appid"), args.get("secret"))
+    if errcode:
+        return _err(errcode)
+    if args.get("grant_type") != "authorization_code":
+        return _err(40002)
+    code = args.get("js_code")
+    if not code:
+        return _err(41008)
+    row, errcode = store().redeem(code, "login", args["appid"])
+    if errcode:
+        return _err(errcode)
+    user = store().user(row["appid"], row["openid"])
+    if user["blocked"]:
+        return _err(40226)
+    # Like WeChat since late 2022: no errcode on success, no expires_in.
+    body = {"openid": user["openid"], "session_key": row["session_key"]}
+    if user["unionid"]:
+        body["unionid"] = user["unionid"]
+    return jsonify(body)
+
+
+@bp.get("/wechat/cgi-bin/token")
+def classic_token():
+    faulty = _fault("token")
+    if faulty is not None:
+        return faulty
+    args = request.args
+    if args.get("grant_type") != "client_credential":
+        return _err(40002)
+    errcode = _check_credentials(args.get("appid"), args.get("secret"))
+    if errcode:
+        return _err(errcode)
+    token, expires_in = store().issue_token(args["appid"], "classic")
+    return jsonify(access_token=token, expires_in=expires_in)
+
+
+@bp.route("/wechat/cgi-bin/stable_token", methods=["GET", "POST"])
+def stable_token():
+    if request.method != "POST":
+        return _err(43002)
+    faulty = _fault("stable_token")
+    if faulty is not None:
+        return faulty
+    body = request.get_json(silent=True) or {}
+    if body.get("grant_type") != "client_credential":
+        return _err(40002)
+    errcode = _check_credentials(body.get("appid"), body.get("secret"))
+    if errcode:
+        return _err(errcode)
+    token, expires_in = store().issue_token(body["appid"], "stable", force=bool(body.get("force_refresh")))
+    return jsonify(access_token=token, expires_in=expires_in)
+
+
+@bp.post("/wechat/wxa/business/getuserphonenumber")
+def getuserphonenumber():
+    faulty = _fault("getuserphonenumber")
+    if faulty is not None:
+        return faulty
+    appid, errcode = store().check_token(request.args.get("access_token"))
+    if errcode:
+        return _err(errcode)
+    body = request.get_json(silent=True) or {}
+    code = body.get("code")
+    if not isinstance(code, str) or not code:
+        return _err(41008)
+    row, errcode = store().redeem(code, "phone", appid)
+    if errcode:
+        return _err(errcode)
+    user = store().user(row["appid"], row["openid"])
+    phone = user["phone"] or "13800138000"
+    return jsonify(
+        errcode=0,
+        errmsg="ok",
+        phone_info={
+            "phoneNumber": phone if user["country_code"] == "86" else f"+{user['country_code']}{phone}",
+            "purePhoneNumber": phone,
+            "countryCode": int(user["country_code"]),  # the official example sends a number here
+            "watermark": {"timestamp": int(time.time()), "appid": appid},
+        },
+    )

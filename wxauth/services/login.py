@@ -1,0 +1,162 @@
+"""Login with a wx.login code: exchange it, create or update the user, open a session."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func
+
+from config import MiniApp
+from wxauth.errors import AppError
+from wxauth.extensions import db
+from wxauth.models import User, utcnow
+from wxauth.models.upsert import upsert
+from wxauth.security import seal
+from wxauth.services import ClientInfo, events, sessions
+from wxauth.services.profile import ANONYMOUS_NICKNAMES, is_placeholder_avatar, normalize_gender
+from wxauth.wechat import crypto
+from wxauth.wechat.errors import WeChatError, WeChatUnavailable, login_error, unavailable_error
+
+SESSION_KEY_PURPOSE = "session_key"
+
+
+@dataclass(frozen=True)
+class LoginRequest:
+    code: str
+    user_info: dict | None = None
+    raw_data: str | None = None
+    signature: str | None = None
+    encrypted_data: str | None = None
+    iv: str | None = None
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User
+    token: str
+    session: sessions.ApiSession
+    is_new_user: bool
+
+
+def login(app: MiniApp, req: LoginRequest, client: ClientInfo) -> LoginResult:
+    wechat = current_app.extensions["wxauth.wechat"]
+    try:
+        exchanged = wechat.code2session(app, req.code)
+    except WeChatError as exc:
+        err = login_error(exc)
+        if err.code == "wechat_misconfigured":
+            current_app.logger.error(
+                "code2Session rejected the credentials of %s: errcode %s (%s)", app.appid, exc.errcode, exc.errmsg
+            )
+        events.record_login(client=client, outcome=err.code, appid=app.appid, wechat_errcode=exc.errcode)
+        raise err from None
+    except WeChatUnavailable as exc:
+        err = unavailable_error(exc)
+        events.record_login(client=client, outcome=err.code, appid=app.appid)
+        raise err from None
+
+    def reject(error: AppError, kind: str, reason: str) -> AppError:
+        events.record_failure(client=client, kind=kind, reason=reason, appid=app.appid, user_id=None, session_key_age_s=0)
+        events.record_login(
+            client=client, outcome=error.code, appid=app.appid, openid=exchanged.openid, upstream_ms=exchanged.upstream_ms
+        )
+        return error
+
+    profile: dict = {}
+    unionid = exchanged.unionid
+    if req.raw_data is not None:
+        if not crypto.check_raw_data_signature(req.raw_data, exchanged.session_key, req.signature or ""):
+            raise reject(
+                AppError("invalid_signature", "rawData does not match its signature.", 401), "signature", "signature_mismatch"
+            )
+        try:
+            profile = _profile_fields(json.loads(req.raw_data))
+        except ValueError:
+            profile = {}
+    elif req.user_info is not None:
+        profile = _profile_fields(req.user_info)
+
+    if req.encrypted_data is not None:
+        try:
+            data = crypto.decrypt(
+                exchanged.session_key,
+                req.encrypted_data,
+                req.iv,
+                app.appid,
+                max_age=current_app.config["WXAUTH_WATERMARK_MAX_AGE"],
+            )
+            if data.get("openId") not in (None, exchanged.openid):
+                raise crypto.DecryptError(crypto.OPENID_MISMATCH)
+        except crypto.DecryptError as exc:
+            raise reject(decrypt_failed(exc.reason), "userinfo_encrypted", exc.reason) from None
+        profile.update(_profile_fields(data))
+        if isinstance(data.get("unionId"), str) and data["unionId"]:
+            unionid = unionid or data["unionId"]
+
+    now = utcnow()
+    user = _upsert_user(app, exchanged.openid, unionid, exchanged.session_key, profile, now)
+    is_new = user.created_at == now
+    session, token = sessions.new_session(user, client, now)
+    db.session.commit()
+    events.record_login(
+        client=client,
+        outcome="success",
+        appid=app.appid,
+        openid=user.openid,
+        user_id=user.id,
+        upstream_ms=exchanged.upstream_ms,
+        is_new_user=is_new,
+    )
+    return LoginResult(user=user, token=token, session=session, is_new_user=is_new)
+
+
+def decrypt_failed(reason: str) -> AppError:
+    hint = " The session_key changed since the data was produced: do not call wx.login between getting the data and sending it." if reason == crypto.BAD_PADDING else ""
+    return AppError("decrypt_failed", f"Could not decrypt the data ({reason}).{hint}", 422)
+
+
+def _upsert_user(app: MiniApp, openid: str, unionid: str | None, session_key: str, profile: dict, now: datetime) -> User:
+    """One INSERT … ON CONFLICT: safe when many first logins of one openid race."""
+    sealed = seal(current_app.config["SECRET_KEY"], SESSION_KEY_PURPOSE, session_key)
+    values = {
+        "appid": app.appid,
+        "openid": openid,
+        "unionid": unionid,
+        "gender": 0,
+        "created_at": now,
+        "last_login_at": now,
+        "session_key_ciphertext": sealed,
+        "session_key_issued_at": now,
+        **profile,
+    }
+    table = User.__table__
+    excluded_update = {
+        "last_login_at": now,
+        "session_key_ciphertext": sealed,
+        "session_key_issued_at": now,
+        **profile,
+    }
+    if unionid:
+        excluded_update["unionid"] = func.coalesce(table.c.unionid, unionid)
+    stmt = upsert(db.session.get_bind().dialect.name, User, ["appid", "openid"], values, excluded_update)
+    return db.session.scalars(stmt.returning(User), execution_options={"populate_existing": True}).one()
+
+
+def _profile_fields(info) -> dict:
+    """Nickname, avatar and gender from userInfo-shaped data, skipping WeChat's anonymous placeholders."""
+    if not isinstance(info, dict):
+        return {}
+    fields: dict = {}
+    nickname = info.get("nickName")
+    if isinstance(nickname, str) and nickname.strip() and nickname.strip() not in ANONYMOUS_NICKNAMES:
+        fields["nickname"] = nickname.strip()[:64]
+    avatar = info.get("avatarUrl")
+    if isinstance(avatar, str) and avatar.startswith("https://") and len(avatar) <= 512 and not is_placeholder_avatar(avatar):
+        fields["avatar_url"] = avatar
+    gender = normalize_gender(info.get("gender"))
+    if gender:
+        fields["gender"] = gender
+    return fields

@@ -1,0 +1,23 @@
+"""Logout: revoke the token and forget the WeChat session_key.
+
+WeChat has no logout API for mini-program users; ending our own session is the logout.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from wxauth.extensions import db
+from wxauth.models import ApiSession, User, utcnow
+from wxauth.services import sessions
+
+
+def logout(session: ApiSession) -> None:
+    now = utcnow()
+    sessions.revoke(session, now)
+    db.session.execute(
+        update(User)
+        .where(User.id == session.user_id)
+        .values(session_key_ciphertext=None, session_key_issued_at=None)
+    )
+    db.session.commit()

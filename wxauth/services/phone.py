@@ -1,0 +1,106 @@
+"""Binding a phone number: by the new getPhoneNumber code, or by legacy encryptedData/iv."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from config import MiniApp
+from wxauth.errors import AppError
+from wxauth.extensions import db
+from wxauth.models import User, utcnow
+from wxauth.security import SealError, unseal
+from wxauth.services import ClientInfo, events
+from wxauth.services.login import SESSION_KEY_PURPOSE, decrypt_failed
+from wxauth.wechat import crypto
+from wxauth.wechat.errors import WeChatError, WeChatUnavailable, phone_error, unavailable_error
+
+
+@dataclass(frozen=True)
+class Phone:
+    phone_number: str
+    pure_phone_number: str
+    country_code: str
+
+
+def bind_by_code(app: MiniApp, user: User, code: str, client: ClientInfo) -> Phone:
+    wechat = current_app.extensions["wxauth.wechat"]
+    try:
+        info = wechat.phone_number(app, code)
+    except WeChatError as exc:
+        err = phone_error(exc)
+        events.record_failure(
+            client=client, kind="phone_code", reason="wechat_errcode", appid=app.appid, user_id=user.id, wechat_errcode=exc.errcode
+        )
+        if err.code == "wechat_misconfigured":
+            current_app.logger.error("getuserphonenumber for %s: errcode %s (%s)", app.appid, exc.errcode, exc.errmsg)
+        raise err from None
+    except WeChatUnavailable as exc:
+        events.record_failure(client=client, kind="phone_code", reason="wechat_unavailable", appid=app.appid, user_id=user.id)
+        raise unavailable_error(exc) from None
+    watermark = info.get("watermark")
+    if isinstance(watermark, dict) and watermark.get("appid") not in (None, app.appid):
+        events.record_failure(client=client, kind="phone_code", reason=crypto.APPID_MISMATCH, appid=app.appid, user_id=user.id)
+        raise AppError("invalid_phone_code", "The phone code belongs to another mini-program.", 400)
+    phone = _phone(info)
+    if phone is None:
+        events.record_failure(client=client, kind="phone_code", reason="malformed_answer", appid=app.appid, user_id=user.id)
+        raise AppError("wechat_unavailable", "WeChat returned an unreadable phone number.", 502)
+    return _store(user, phone)
+
+
+def bind_by_encrypted(app: MiniApp, user: User, encrypted_data: str, iv: str, client: ClientInfo) -> Phone:
+    row = db.session.execute(
+        select(User.session_key_ciphertext, User.session_key_issued_at).where(User.id == user.id)
+    ).one()
+    db.session.commit()  # end the read; no changes are pending
+    age = int((utcnow() - row.session_key_issued_at).total_seconds()) if row.session_key_issued_at else None
+
+    def fail(reason: str) -> AppError:
+        events.record_failure(
+            client=client, kind="phone_encrypted", reason=reason, appid=app.appid, user_id=user.id, session_key_age_s=age
+        )
+        return decrypt_failed(reason)
+
+    if not row.session_key_ciphertext:
+        raise fail(crypto.NO_SESSION_KEY)
+    try:
+        session_key = unseal(current_app.config["SECRET_KEY"], SESSION_KEY_PURPOSE, row.session_key_ciphertext)
+    except SealError:
+        raise fail(crypto.NO_SESSION_KEY) from None
+    try:
+        data = crypto.decrypt(
+            session_key, encrypted_data, iv, app.appid, max_age=current_app.config["WXAUTH_WATERMARK_MAX_AGE"]
+        )
+    except crypto.DecryptError as exc:
+        raise fail(exc.reason) from None
+    phone = _phone(data)
+    if phone is None:
+        raise fail(crypto.NOT_JSON)
+    return _store(user, phone)
+
+
+def _phone(info: dict) -> Phone | None:
+    pure = info.get("purePhoneNumber")
+    full = info.get("phoneNumber")
+    country = info.get("countryCode")
+    if isinstance(country, int) and not isinstance(country, bool):
+        country = str(country)  # the new API's example sends 86, the legacy data "86"
+    if not (isinstance(pure, str) and pure.isdigit() and 3 <= len(pure) <= 20):
+        return None
+    if not (isinstance(country, str) and country.isdigit() and len(country) <= 4):
+        return None
+    if not isinstance(full, str) or not full:
+        full = pure
+    return Phone(phone_number=full[:24], pure_phone_number=pure, country_code=country)
+
+
+def _store(user: User, phone: Phone) -> Phone:
+    user = db.session.merge(user)
+    user.phone_country_code = phone.country_code
+    user.phone_number = phone.pure_phone_number
+    user.phone_bound_at = utcnow()
+    db.session.commit()
+    return phone

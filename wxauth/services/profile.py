@@ -1,0 +1,68 @@
+"""The avatar/nickname fill-in that replaced wx.getUserProfile."""
+
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from wxauth.errors import invalid_request
+from wxauth.extensions import db
+from wxauth.models import User
+
+NICKNAME_MAX = 64
+AVATAR_URL_MAX = 512
+# What WeChat hands out instead of a real profile since 2022-11 (shared reference §7).
+ANONYMOUS_NICKNAMES = frozenset({"微信用户"})
+_PLACEHOLDER_AVATARS = (
+    "https://thirdwx.qlogo.cn/mmopen/vi_32/POgEwh4mIHO4nibH0KlMECNjjGxQUq24ZEaGT4poC6icRiccVGKSyXwibcPq4BWmiaIGuG1icwxaQX6grC9VemZoJ8rg/",
+    "https://mmbiz.qpic.cn/mmbiz/icTdbqWNOwNRna42FI242Lcia07jQodd2FJGIYQfG0LAJGFxM4FbnQP6yfMxBgJ0F3YRqJCJ1aPAK2dQagdusBZg/",
+)
+
+
+def is_placeholder_avatar(url: str) -> bool:
+    return url.startswith(_PLACEHOLDER_AVATARS)
+
+
+def normalize_gender(value) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value in (0, 1, 2) else 0
+
+
+def clean_nickname(value) -> str:
+    if not isinstance(value, str):
+        raise invalid_request("nickName must be a string.")
+    value = unicodedata.normalize("NFC", value).strip()
+    if not value:
+        raise invalid_request("nickName must not be blank.")
+    if len(value) > NICKNAME_MAX:
+        raise invalid_request(f"nickName must be at most {NICKNAME_MAX} characters.")
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
+        raise invalid_request("nickName must not contain control characters.")
+    return value
+
+
+def clean_avatar_url(value) -> str:
+    if not isinstance(value, str):
+        raise invalid_request("avatarUrl must be a string.")
+    value = value.strip()
+    if len(value) > AVATAR_URL_MAX:
+        raise invalid_request(f"avatarUrl must be at most {AVATAR_URL_MAX} characters.")
+    allowed = ("https", "http") if current_app.config["WXAUTH_SANDBOX"] else ("https",)
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        raise invalid_request("avatarUrl is not a valid URL.") from None
+    if parts.scheme not in allowed or not parts.netloc or any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise invalid_request(f"avatarUrl must be an absolute {' or '.join(allowed)} URL.")
+    return value
+
+
+def update_profile(user: User, *, nickname: str | None, avatar_url: str | None) -> User:
+    if nickname is not None:
+        user.nickname = nickname
+    if avatar_url is not None:
+        user.avatar_url = avatar_url
+    db.session.add(user)
+    db.session.commit()
+    return user

@@ -1,0 +1,97 @@
+"""API tokens: signed with itsdangerous, checked against the stored session.
+
+A token is `sign([session_id, expires_at])`. A forged, garbled or expired token fails the
+signature or expiry check without touching the database; a well-signed one must still match
+a stored session that is neither revoked nor expired, so logout really ends it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select, update
+
+from wxauth.errors import invalid_token
+from wxauth.extensions import db
+from wxauth.models import ApiSession, User, utcnow
+from wxauth.services import ClientInfo
+
+SALT = "wxauth.api-token.v1"
+MAX_TOKEN_LENGTH = 512
+# last_seen_at is a hint for operators; writing it on every request would double the cost
+# of an authenticated call, so it is refreshed at most once a minute per session.
+LAST_SEEN_RESOLUTION = timedelta(seconds=60)
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def new_session(user: User, client: ClientInfo, now: datetime) -> tuple[ApiSession, str]:
+    """Add a session for `user` to the current transaction; return it with its token."""
+    ttl = current_app.config["WXAUTH_TOKEN_TTL"]
+    session = ApiSession(
+        id=secrets.token_urlsafe(16),
+        user_id=user.id,
+        created_at=now,
+        expires_at=now + timedelta(seconds=ttl),
+        last_seen_at=now,
+        ip=client.ip,
+        user_agent=client.user_agent,
+    )
+    db.session.add(session)
+    token = _serializer().dumps([session.id, int(session.expires_at.timestamp())])
+    return session, token
+
+
+def authenticate(token: str | None) -> ApiSession:
+    """The live session behind `token`, or AppError invalid_token."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise invalid_token()
+    try:
+        payload = _serializer().loads(token)
+    except BadSignature:
+        raise invalid_token() from None
+    if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], str) and isinstance(payload[1], int)):
+        raise invalid_token()
+    session_id, expires = payload
+    now = utcnow()
+    if expires <= now.timestamp():
+        raise invalid_token("The token has expired; log in again.")
+    session = db.session.scalar(select(ApiSession).where(ApiSession.id == session_id))
+    if session is None or not session.active_at(now):
+        db.session.rollback()
+        raise invalid_token()
+    if now - session.last_seen_at > LAST_SEEN_RESOLUTION:
+        db.session.execute(update(ApiSession).where(ApiSession.id == session.id).values(last_seen_at=now))
+        session.last_seen_at = now
+    # End the read (and the last-seen write) here, so the view's own writes start a fresh
+    # transaction: on SQLite that means they take the write lock first and never race a snapshot.
+    db.session.commit()
+    return session
+
+
+def revoke(session: ApiSession, now: datetime | None = None) -> None:
+    """Mark one session revoked (in the current transaction)."""
+    db.session.execute(
+        update(ApiSession)
+        .where(ApiSession.id == session.id, ApiSession.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+    )
+
+
+def revoke_all(user_id: int, now: datetime | None = None) -> int:
+    """Revoke every live session of a user; returns how many (in the current transaction)."""
+    result = db.session.execute(
+        update(ApiSession)
+        .where(ApiSession.user_id == user_id, ApiSession.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+    )
+    return result.rowcount
+
+
+def expires_at_iso(session: ApiSession) -> str:
+    return session.expires_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")

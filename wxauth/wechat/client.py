@@ -1,0 +1,222 @@
+"""HTTP client for WeChat's server API.
+
+One pooled `requests.Session` per app. Every call is bounded in total time (retries
+included); `-1` and 5xx answers and connection failures get one retry with a short
+backoff, because WeChat did not process those requests. A read timeout is never retried:
+WeChat may already have consumed the single-use code. Nothing here logs a query string,
+since those carry the app secret and the user's codes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from flask import has_request_context, request
+from requests.adapters import HTTPAdapter
+
+from config import MiniApp
+from wxauth.wechat.errors import WeChatError, WeChatUnavailable
+
+log = logging.getLogger("wxauth.wechat")
+
+CONNECT_TIMEOUT = 3.0
+RETRY_BACKOFF = 0.2
+
+
+@dataclass(frozen=True)
+class Code2Session:
+    openid: str
+    session_key: str
+    unionid: str | None
+    upstream_ms: int
+
+    def __repr__(self) -> str:  # keep session_key out of any traceback or log
+        return f"Code2Session(openid={self.openid!r}, unionid={self.unionid!r})"
+
+
+@dataclass(frozen=True)
+class AccessTokenResult:
+    token: str
+    expires_in: int
+
+    def __repr__(self) -> str:
+        return f"AccessTokenResult(expires_in={self.expires_in})"
+
+
+class WeChatClient:
+    def __init__(self, base_url: str | None, total_timeout: float = 10.0, pool_size: int = 64):
+        self.base_url = base_url
+        self.total_timeout = total_timeout
+        self.http = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+        self.http.mount("https://", adapter)
+        self.http.mount("http://", adapter)
+        self.http.headers["User-Agent"] = "wxauth"
+        # WeChat's answers carry no cookies we need; a cookie jar shared across threads is noise.
+        self.http.cookies.set_policy(_NoCookies())
+
+    def base(self) -> str:
+        """The API base; in sandbox mode with none configured, this server's own sandbox."""
+        if self.base_url:
+            return self.base_url
+        if has_request_context():
+            return request.host_url.rstrip("/") + "/_sandbox/wechat"
+        return "http://127.0.0.1:5000/_sandbox/wechat"
+
+    # -- the calls -------------------------------------------------------------------
+
+    def code2session(self, app: MiniApp, code: str) -> Code2Session:
+        started = time.monotonic()
+        data = self._call(
+            "GET",
+            "/sns/jscode2session",
+            params={"appid": app.appid, "secret": app.secret, "js_code": code, "grant_type": "authorization_code"},
+        )
+        openid = data.get("openid")
+        session_key = data.get("session_key")
+        unionid = data.get("unionid")
+        if not isinstance(openid, str) or not openid or not isinstance(session_key, str) or not session_key:
+            raise WeChatUnavailable("answer without openid/session_key", "/sns/jscode2session", status=502)
+        return Code2Session(
+            openid=openid,
+            session_key=session_key,
+            unionid=unionid if isinstance(unionid, str) and unionid else None,
+            upstream_ms=int((time.monotonic() - started) * 1000),
+        )
+
+    def stable_token(self, app: MiniApp, *, force_refresh: bool = False) -> AccessTokenResult:
+        data = self._call(
+            "POST",
+            "/cgi-bin/stable_token",
+            json={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret, "force_refresh": force_refresh},
+        )
+        return _token_result(data, "/cgi-bin/stable_token")
+
+    def classic_token(self, app: MiniApp) -> AccessTokenResult:
+        data = self._call(
+            "GET",
+            "/cgi-bin/token",
+            params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret},
+        )
+        return _token_result(data, "/cgi-bin/token")
+
+    def get_phone_number(self, access_token: str, code: str) -> dict:
+        data = self._call(
+            "POST",
+            "/wxa/business/getuserphonenumber",
+            params={"access_token": access_token},
+            json={"code": code},
+        )
+        info = data.get("phone_info")
+        if not isinstance(info, dict):
+            raise WeChatUnavailable("answer without phone_info", "/wxa/business/getuserphonenumber", status=502)
+        return info
+
+    # -- transport -------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, *, params: dict | None = None, json: Any = None) -> dict:
+        deadline = time.monotonic() + self.total_timeout
+        url = self.base() + path
+        for attempt in (1, 2):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0.05:
+                raise WeChatUnavailable("timed out", path)
+            started = time.monotonic()
+            try:
+                resp = self.http.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    timeout=(min(CONNECT_TIMEOUT, remaining), remaining),
+                    allow_redirects=False,
+                )
+            except requests.exceptions.ConnectTimeout:
+                retryable, reason = True, "connect timeout"
+            except requests.exceptions.ReadTimeout:
+                log.warning("wechat %s: read timeout after %.0f ms", path, (time.monotonic() - started) * 1000)
+                raise WeChatUnavailable("timed out", path) from None
+            except requests.exceptions.ConnectionError as exc:
+                # A reset after the request was sent may have consumed the code; only a
+                # refused or unreachable connection is safe to retry.
+                retryable = _never_sent(exc)
+                reason = "connection failed" if retryable else "connection reset"
+            except requests.exceptions.RequestException as exc:
+                # The message of a requests exception contains the URL with its query string.
+                log.warning("wechat %s: %s", path, type(exc).__name__)
+                raise WeChatUnavailable("request failed", path) from None
+            else:
+                elapsed = (time.monotonic() - started) * 1000
+                if resp.status_code >= 500:
+                    log.warning("wechat %s: HTTP %s in %.0f ms (attempt %d)", path, resp.status_code, elapsed, attempt)
+                    if attempt == 1 and self._backoff(deadline):
+                        continue
+                    raise WeChatUnavailable(f"HTTP {resp.status_code}", path, http_status=resp.status_code)
+                data = _parse(resp, path)
+                errcode = _errcode(data)
+                if errcode == 0:
+                    log.info("wechat %s: ok in %.0f ms", path, elapsed)
+                    return data
+                log.warning("wechat %s: errcode %s in %.0f ms (attempt %d)", path, errcode, elapsed, attempt)
+                if errcode == -1 and attempt == 1 and self._backoff(deadline):
+                    continue
+                raise WeChatError(errcode, str(data.get("errmsg", ""))[:200], path)
+            log.warning("wechat %s: %s (attempt %d)", path, reason, attempt)
+            if retryable and attempt == 1 and self._backoff(deadline):
+                continue
+            raise WeChatUnavailable(reason, path)
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _backoff(deadline: float) -> bool:
+        if deadline - time.monotonic() <= RETRY_BACKOFF + 0.5:
+            return False
+        time.sleep(RETRY_BACKOFF)
+        return True
+
+
+def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:
+    text = repr(exc.args)
+    return any(s in text for s in ("NewConnectionError", "Connection refused", "Name or service not known", "No route to host"))
+
+
+def _parse(resp: requests.Response, path: str) -> dict:
+    if resp.status_code != 200:
+        raise WeChatUnavailable(f"HTTP {resp.status_code}", path, status=502, http_status=resp.status_code)
+    try:
+        data = resp.json()
+    except ValueError:
+        log.warning("wechat %s: answer is not JSON (%d bytes)", path, len(resp.content))
+        raise WeChatUnavailable("answer is not JSON", path, status=502) from None
+    if not isinstance(data, dict):
+        raise WeChatUnavailable("answer is not a JSON object", path, status=502)
+    return data
+
+
+def _errcode(data: dict) -> int:
+    value = data.get("errcode", 0)
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return -1
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _token_result(data: dict, path: str) -> AccessTokenResult:
+    token = data.get("access_token")
+    expires_in = data.get("expires_in")
+    if not isinstance(token, str) or not token or not isinstance(expires_in, int) or isinstance(expires_in, bool):
+        raise WeChatUnavailable("answer without access_token/expires_in", path, status=502)
+    return AccessTokenResult(token, expires_in)
+
+
+class _NoCookies(requests.cookies.cookielib.DefaultCookiePolicy):
+    def set_ok(self, cookie, request):
+        return False

@@ -1,0 +1,43 @@
+"""Collapse concurrent calls with the same key into one.
+
+A mini-program that double-submits a login sends the same single-use code twice at once;
+exchanging it twice would fail the second request with 40163. Concurrent callers with the
+same key wait for the first call and share its result (or its exception).
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from typing import Callable, Hashable, TypeVar
+
+T = TypeVar("T")
+
+
+class SingleFlight:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: dict[Hashable, Future] = {}
+
+    def do(self, key: Hashable, fn: Callable[[], T]) -> T:
+        with self._lock:
+            future = self._calls.get(key)
+            leader = future is None
+            if leader:
+                future = self._calls[key] = Future()
+        if not leader:
+            return future.result()
+        try:
+            result = fn()
+        except BaseException as exc:
+            future.set_exception(exc)
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            with self._lock:
+                del self._calls[key]
+
+    def __len__(self) -> int:
+        return len(self._calls)
