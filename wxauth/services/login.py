@@ -21,6 +21,8 @@ from wxauth.wechat import crypto
 from wxauth.wechat.errors import WeChatError, WeChatUnavailable, login_error, unavailable_error
 
 SESSION_KEY_PURPOSE = "session_key"
+# A wrong key fails PKCS#7 255 times in 256, and yields garbage that is not JSON otherwise.
+STALE_KEY_REASONS = (crypto.BAD_PADDING, crypto.NOT_JSON)
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ def login(app: MiniApp, req: LoginRequest, client: ClientInfo) -> LoginResult:
 
 
 def decrypt_failed(reason: str) -> AppError:
-    hint = " The session_key changed since the data was produced: do not call wx.login between getting the data and sending it." if reason == crypto.BAD_PADDING else ""
+    hint = " The session_key changed since the data was produced: do not call wx.login between getting the data and sending it." if reason in STALE_KEY_REASONS else ""
     return AppError("decrypt_failed", f"Could not decrypt the data ({reason}).{hint}", 422)
 
 

@@ -1,0 +1,111 @@
+"""Fixtures: app -> client/runner -> database -> sandbox helpers.
+
+The database is chosen by WXAUTH_TEST_DATABASE_URL (scripts/test sets it to a private
+PostgreSQL for the second run); without it, a temporary SQLite file. The schema is built by
+the real migrations. One app serves the whole session, and a real HTTP server in a thread
+serves that same app, so the WeChat client reaches the sandbox over real HTTP exactly as in
+production. Every test starts from empty tables and a fresh sandbox.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from tests.support import ApiClient, Sandbox
+from wxauth.extensions import db
+from wxauth.factory import ROOT, create_app
+
+TEST_ENV = {"WXAUTH_SANDBOX": "1", "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789"}
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("WXAUTH_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'wxauth-test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def app_env(database_url, tmp_path_factory) -> dict:
+    """The environment of every app in this session, in-process or spawned."""
+    return {
+        **TEST_ENV,
+        "DATABASE_URL": database_url,
+        "WXAUTH_SANDBOX_DB": str(tmp_path_factory.mktemp("sandbox") / "sandbox.sqlite3"),
+    }
+
+
+@pytest.fixture(scope="session")
+def app(app_env):
+    app = create_app({"TESTING": True}, environ=app_env)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade(directory=str(ROOT / "migrations"))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    app.extensions["wxauth.wechat"].client.base_url = app.config["LIVE_URL"] + "/_sandbox/wechat"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app
+    server.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request):
+    """Empty tables and a fresh sandbox after every test that touched the app."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - our own table names
+    app.extensions["wxauth.sandbox"].reset()
+    wechat = app.extensions["wxauth.wechat"]
+    wechat.tokens._memo.clear()
+    wechat.tokens.fetches = 0
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture()
+def sandbox(client) -> Sandbox:
+    return Sandbox(client)
+
+
+@pytest.fixture()
+def api(client, sandbox) -> ApiClient:
+    return ApiClient(client, sandbox)
+
+
+@pytest.fixture()
+def live_url(app) -> str:
+    return app.config["LIVE_URL"]
