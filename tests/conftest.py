@@ -149,3 +149,29 @@ def page(browser, live_url):
     page.js_errors = errors
     yield page
     context.close()
+
+
+@pytest.fixture()
+def spawn_server(app_env, live_url):
+    """Start extra wxauth processes (gunicorn, as in production) on this session's database.
+
+    They use the in-process server's sandbox, so WeChat-side state (codes, tokens, call
+    counts) is shared with the test, as one WeChat is shared by every real instance.
+    """
+    from tests.support import ServerProcess
+
+    started: list[ServerProcess] = []
+
+    def spawn(workers: int = 1, threads: int = 8, **env) -> ServerProcess:
+        server = ServerProcess(
+            {**app_env, "WXAUTH_WECHAT_API_BASE": live_url + "/_sandbox/wechat", **env},
+            workers=workers,
+            threads=threads,
+        )
+        started.append(server)
+        server.start()
+        return server
+
+    yield spawn
+    for server in started:
+        server.stop()

@@ -87,3 +87,59 @@ def assert_error(resp, status: int, code: str) -> dict:
     assert body["error"] == code, body
     assert isinstance(body["message"], str) and body["message"]
     return body
+
+
+class ServerProcess:
+    """wxauth under gunicorn in a child process, on a free loopback port."""
+
+    def __init__(self, env: dict, workers: int = 1, threads: int = 8):
+        import socket
+
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        sock.close()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = env
+        self.workers = workers
+        self.threads = threads
+        self.proc = None
+
+    def start(self) -> None:
+        import os
+        import subprocess
+        import sys
+        import time
+
+        import requests
+
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        cmd = [
+            sys.executable, "-m", "gunicorn", "app:app",
+            "-b", f"127.0.0.1:{self.port}",
+            "-w", str(self.workers), "-k", "gthread", "--threads", str(self.threads),
+            "--log-level", "warning",
+        ]
+        env = {"PATH": os.environ.get("PATH", ""), **self.env}
+        self.proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.proc.stdout.read().decode()[-2000:]}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("server did not become healthy in 30 s")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except Exception:  # noqa: BLE001 - a stuck child is killed; the test result stands
+                self.proc.kill()
+                self.proc.wait()

@@ -28,6 +28,10 @@ def configure(app: Flask) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         handler.addFilter(RedactingFilter())
         logger.addHandler(handler)
-    # werkzeug's access log prints full request lines; our API puts no secrets in URLs,
-    # but the sandbox's WeChat endpoints receive appid/secret/js_code as WeChat does.
-    logging.getLogger("werkzeug").addFilter(RedactingFilter())
+    # Loggers that print whole URLs: werkzeug's access log (the sandbox's WeChat endpoints
+    # receive appid/secret/js_code in the query, as WeChat does) and urllib3 at DEBUG
+    # (every outgoing request line, including code2Session's secret).
+    for name in ("werkzeug", "urllib3.connectionpool"):
+        target = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in target.filters):
+            target.addFilter(RedactingFilter())
