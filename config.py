@@ -136,8 +136,13 @@ def load_config(env: Mapping[str, str], instance_path: str | Path) -> dict:
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
 
+    token_api = env.get("WXAUTH_ACCESS_TOKEN_API", "").strip() or "stable"
+    if token_api not in ("stable", "token"):
+        raise ConfigError("WXAUTH_ACCESS_TOKEN_API must be 'stable' or 'token'")
+
     return {
         "SECRET_KEY": secret_key,
+        "WXAUTH_ACCESS_TOKEN_API": token_api,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WXAUTH_APPS": apps,
         "WXAUTH_SANDBOX": sandbox,

@@ -13,14 +13,19 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import load_config
 from wxauth import database
 from wxauth.extensions import csrf, db, migrate
+from wxauth.json import JSONProvider
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("wxauth")
 
 
+class WxAuthFlask(Flask):
+    json_provider_class = JSONProvider
+
+
 def create_app(config: Mapping | None = None, *, environ: Mapping[str, str] | None = None) -> Flask:
     """Build the app from `environ` (default: os.environ), then apply `config` overrides."""
-    app = Flask(
+    app = WxAuthFlask(
         "wxauth",
         root_path=str(ROOT / "wxauth"),
         instance_path=str(ROOT / "instance"),
@@ -30,7 +35,6 @@ def create_app(config: Mapping | None = None, *, environ: Mapping[str, str] | No
     app.config.update(load_config(os.environ if environ is None else environ, app.instance_path))
     if config:
         app.config.update(config)
-    app.json.ensure_ascii = False  # nicknames are Chinese; send them as UTF-8, not \u escapes
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
 
     register_logging(app)
@@ -68,7 +72,7 @@ def register_wechat(app: Flask) -> None:
     from wxauth.wechat.tokens import AccessTokenCache
 
     client = WeChatClient(app.config["WXAUTH_WECHAT_API_BASE"], app.config["WXAUTH_WECHAT_TIMEOUT"])
-    tokens = AccessTokenCache(db, client, app.config["SECRET_KEY"], api=app.config.get("WXAUTH_ACCESS_TOKEN_API", "stable"))
+    tokens = AccessTokenCache(db, client, app.config["SECRET_KEY"], api=app.config["WXAUTH_ACCESS_TOKEN_API"])
     app.extensions["wxauth.wechat"] = WeChatAPI(client, tokens)
 
 

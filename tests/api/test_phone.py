@@ -118,3 +118,11 @@ def test_phone_needs_a_token_and_a_body(api, client):
     assert_error(api.post("/api/auth/phone", s, json={"code": 5}), 400, "invalid_request")
     assert_error(api.post("/api/auth/phone", s, json={"encryptedData": "AAAA"}), 400, "invalid_request")
     assert_error(api.post("/api/auth/phone", s, data="x", content_type="text/plain"), 400, "invalid_request")
+
+
+def test_classic_token_api_can_be_chosen(api, sandbox, app, monkeypatch):
+    monkeypatch.setattr(app.extensions["wxauth.wechat"].tokens, "api", "token")
+    s = api.login()
+    assert api.post("/api/auth/phone", s, json={"code": sandbox.phone_code(s.openid)}).status_code == 200
+    stats = sandbox.stats()
+    assert stats.get("token") == 1 and "stable_token" not in stats

@@ -1,0 +1,87 @@
+"""The OpenAPI document describes what the server really answers."""
+
+from __future__ import annotations
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from tests.support import assert_error
+
+
+@pytest.fixture()
+def spec(client):
+    resp = client.get("/api/openapi.json")
+    assert resp.status_code == 200
+    doc = resp.get_json()
+    assert doc["openapi"].startswith("3.1")
+    return doc
+
+
+def check(spec, path, method, resp):
+    """Validate a real response against the documented schema for its status."""
+    documented = spec["paths"][path][method]["responses"]
+    assert str(resp.status_code) in documented, f"{method.upper()} {path} answered undocumented {resp.status_code}"
+    schema = documented[str(resp.status_code)]["content"]["application/json"]["schema"]
+    Draft202012Validator({**spec, **schema}).validate(resp.get_json())
+
+
+def test_every_path_is_served(spec, app):
+    rules = {r.rule for r in app.url_map.iter_rules()}
+    assert set(spec["paths"]) <= rules
+
+
+def test_real_responses_match_the_document(spec, api, client, sandbox):
+    code, openid = sandbox.login_code(phoneNumber="13500001234")
+    resp = client.post("/api/auth/login", json={"code": code})
+    check(spec, "/api/auth/login", "post", resp)
+    s_headers = {"Authorization": "Bearer " + resp.get_json()["token"]}
+    check(spec, "/api/auth/login", "post", client.post("/api/auth/login", json={"code": code}))
+    check(spec, "/api/auth/login", "post", client.post("/api/auth/login", json={}))
+    check(spec, "/api/me", "get", client.get("/api/me", headers=s_headers))
+    check(spec, "/api/me", "patch", client.patch("/api/me", headers=s_headers, json={"nickName": "阿花"}))
+    check(spec, "/api/me", "patch", client.patch("/api/me", headers=s_headers, json={"nickName": ""}))
+    check(spec, "/api/auth/phone", "post", client.post("/api/auth/phone", headers=s_headers, json={"code": sandbox.phone_code(openid)}))
+    check(spec, "/api/auth/phone", "post", client.post("/api/auth/phone", headers=s_headers, json={"code": "nope"}))
+    check(spec, "/api/auth/phone", "post", client.post("/api/auth/phone", headers=s_headers, json={"encryptedData": "AA==", "iv": "AA=="}))
+    check(spec, "/api/auth/logout", "post", client.post("/api/auth/logout", headers=s_headers))
+    check(spec, "/api/auth/logout", "post", client.post("/api/auth/logout", headers=s_headers))
+    check(spec, "/healthz", "get", client.get("/healthz"))
+
+
+def test_wechat_error_statuses_are_documented(spec, client, sandbox):
+    for fault, status in ((dict(errcode=45011), 429), (dict(errcode=40125), 500), (dict(body="html"), 502), (dict(errcode=-1, count=2), 503)):
+        code, _ = sandbox.login_code()
+        sandbox.fault("jscode2session", **fault)
+        resp = client.post("/api/auth/login", json={"code": code})
+        assert resp.status_code == status
+        check(spec, "/api/auth/login", "post", resp)
+
+
+def test_unknown_paths_and_methods_answer_json(client):
+    assert_error(client.get("/api/nope"), 404, "not_found")
+    assert_error(client.get("/api/auth/login"), 405, "method_not_allowed")
+    assert_error(client.delete("/api/me"), 405, "method_not_allowed")
+
+
+def test_oversized_body_is_413_json(client):
+    resp = client.post("/api/auth/login", data="{" + " " * 70000 + "}", content_type="application/json")
+    assert_error(resp, 413, "request_too_large")
+
+
+def test_unexpected_error_is_500_json_without_details(app, client, monkeypatch):
+    from wxauth.services import login as login_service
+
+    def boom(*a, **kw):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(login_service, "login", boom)
+    monkeypatch.setattr("wxauth.api.auth.login", boom)
+    monkeypatch.setitem(app.config, "TESTING", False)
+    body = assert_error(client.post("/api/auth/login", json={"code": "abc"}), 500, "internal_error")
+    assert "secret internals" not in body["message"]
+
+
+def test_deep_json_is_a_clean_400(client):
+    deep = "[" * 30000 + "]" * 30000  # under MAX_CONTENT_LENGTH, deeper than the parser allows
+    resp = client.post("/api/auth/login", data=deep, content_type="application/json")
+    assert_error(resp, 400, "invalid_request")

@@ -1,0 +1,122 @@
+"""Configuration from the environment, and what sandbox mode switches on and off."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from config import SANDBOX_APPID, ConfigError, load_config
+from wxauth.factory import create_app
+
+REAL = {"WXAUTH_APPID": "wx1234567890abcdef", "WXAUTH_SECRET": "s3cret-value", "SECRET_KEY": "x" * 40}
+
+
+def test_no_environment_means_sandbox_on_sqlite(tmp_path):
+    cfg = load_config({}, tmp_path)
+    assert cfg["WXAUTH_SANDBOX"] is True
+    assert cfg["WXAUTH_APPS"][0].appid == SANDBOX_APPID
+    assert cfg["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'wxauth.sqlite3'}"
+    assert cfg["WXAUTH_WECHAT_API_BASE"] is None  # this server's own sandbox
+    assert cfg["SESSION_COOKIE_SECURE"] is False
+
+
+def test_sandbox_secret_key_is_generated_once_and_kept(tmp_path):
+    first = load_config({}, tmp_path)["SECRET_KEY"]
+    assert len(first) >= 32
+    assert load_config({}, tmp_path)["SECRET_KEY"] == first
+    assert (tmp_path / "sandbox-secret-key").stat().st_mode & 0o077 == 0
+
+
+def test_real_credentials_turn_sandbox_off(tmp_path):
+    cfg = load_config(REAL, tmp_path)
+    assert cfg["WXAUTH_SANDBOX"] is False
+    assert cfg["WXAUTH_WECHAT_API_BASE"] == "https://api.weixin.qq.com"
+    assert cfg["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"WXAUTH_APPID": "wx1", "WXAUTH_SECRET": "s"},  # no SECRET_KEY outside sandbox
+        {**REAL, "SECRET_KEY": "short"},
+        {"WXAUTH_SANDBOX": "0"},  # no credentials
+        {"WXAUTH_APPID": "wx1"},  # half the credentials
+        {**REAL, "WXAUTH_TOKEN_TTL": "soon"},
+        {**REAL, "WXAUTH_SANDBOX": "maybe"},
+        {"WXAUTH_APPS": "not json"},
+        {"WXAUTH_APPS": json.dumps([{"appid": "wx1"}])},
+        {"WXAUTH_APPS": json.dumps([{"appid": "wx1", "secret": "a"}, {"appid": "wx1", "secret": "b"}])},
+    ],
+)
+def test_bad_environments_refuse_to_start(tmp_path, env):
+    with pytest.raises(ConfigError):
+        load_config(env, tmp_path)
+
+
+def test_several_apps(tmp_path):
+    apps = [{"appid": "wxaaa", "secret": "sa", "name": "Shop"}, {"appid": "wxbbb", "secret": "sb"}]
+    cfg = load_config({"WXAUTH_APPS": json.dumps(apps), "SECRET_KEY": "y" * 40}, tmp_path)
+    assert [(a.appid, a.name) for a in cfg["WXAUTH_APPS"]] == [("wxaaa", "Shop"), ("wxbbb", "wxbbb")]
+    assert "sa" not in repr(cfg["WXAUTH_APPS"])
+
+
+def test_postgres_urls_use_psycopg3(tmp_path):
+    cfg = load_config({**REAL, "DATABASE_URL": "postgres://u@h/db"}, tmp_path)
+    assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+def test_sandbox_is_not_mounted_outside_sandbox_mode(tmp_path):
+    app = create_app(environ={**REAL, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+    assert "sandbox" not in app.blueprints
+    client = app.test_client()
+    assert client.get("/_sandbox/api/stats").status_code == 404
+    assert client.post("/_sandbox/api/login-code", json={}).status_code == 404
+    assert client.get("/_sandbox/wechat/sns/jscode2session").status_code == 404
+
+
+def test_sandbox_mode_warns_at_start(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="wxauth"):
+        create_app(environ={"SECRET_KEY": "z" * 40, "DATABASE_URL": f"sqlite:///{tmp_path / 'y.sqlite3'}",
+                            "WXAUTH_SANDBOX_DB": str(tmp_path / "s.sqlite3")})
+    assert "SANDBOX MODE" in caplog.text
+
+
+def test_requests_name_their_app(tmp_path):
+    """With several apps, `appid` in the body picks one, and codes of one app fail on another."""
+    apps = [{"appid": "wxaaa", "secret": "sa"}, {"appid": "wxbbb", "secret": "sb"}]
+    env = {
+        "WXAUTH_APPS": json.dumps(apps), "WXAUTH_SANDBOX": "1", "SECRET_KEY": "w" * 40,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}", "WXAUTH_SANDBOX_DB": str(tmp_path / "s.sqlite3"),
+    }
+    app = create_app({"TESTING": True}, environ=env)
+    from werkzeug.serving import make_server
+    import threading
+
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.extensions["wxauth.wechat"].client.base_url = f"http://127.0.0.1:{server.server_port}/_sandbox/wechat"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = app.test_client()
+        code_b = client.post("/_sandbox/api/login-code", json={"appid": "wxbbb", "openid": "o-same"}).get_json()["code"]
+        assert client.post("/api/auth/login", json={"code": code_b}).status_code == 401  # default app is wxaaa
+        code_b = client.post("/_sandbox/api/login-code", json={"appid": "wxbbb", "openid": "o-same"}).get_json()["code"]
+        code_a = client.post("/_sandbox/api/login-code", json={"appid": "wxaaa", "openid": "o-same"}).get_json()["code"]
+        ub = client.post("/api/auth/login", json={"code": code_b, "appid": "wxbbb"}).get_json()["user"]
+        ua = client.post("/api/auth/login", json={"code": code_a}).get_json()["user"]
+        assert (ua["appid"], ub["appid"]) == ("wxaaa", "wxbbb")
+        assert ua["id"] != ub["id"]  # users are per (appid, openid)
+    finally:
+        server.shutdown()
+
+
+def test_healthz_reports_a_dead_database(tmp_path):
+    app = create_app(environ={**REAL, "DATABASE_URL": f"sqlite:///{tmp_path}/missing-dir/x.sqlite3"})
+    resp = app.test_client().get("/healthz")
+    assert resp.status_code == 503
+    assert resp.get_json() == {"status": "unavailable"}
