@@ -140,8 +140,13 @@ def load_config(env: Mapping[str, str], instance_path: str | Path) -> dict:
     if token_api not in ("stable", "token"):
         raise ConfigError("WXAUTH_ACCESS_TOKEN_API must be 'stable' or 'token'")
 
+    log_format = env.get("WXAUTH_LOG_FORMAT", "").strip() or ("text" if sandbox else "json")
+    if log_format not in ("json", "text"):
+        raise ConfigError("WXAUTH_LOG_FORMAT must be 'json' or 'text'")
+
     return {
         "SECRET_KEY": secret_key,
+        "WXAUTH_LOG_FORMAT": log_format,
         "WXAUTH_ACCESS_TOKEN_API": token_api,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WXAUTH_APPS": apps,

@@ -48,9 +48,11 @@ def create_app(config: Mapping | None = None, *, environ: Mapping[str, str] | No
 
 
 def register_logging(app: Flask) -> None:
+    from wxauth import requestlog
     from wxauth.logs import configure
 
     configure(app)
+    requestlog.init_app(app)
 
 
 def register_proxy_fix(app: Flask) -> None:

@@ -21,13 +21,23 @@ class RedactingFilter(logging.Filter):
 
 
 def configure(app: Flask) -> None:
+    from wxauth.requestlog import JSONFormatter
+
     logger = logging.getLogger("wxauth")
     logger.setLevel(app.config["WXAUTH_LOG_LEVEL"])
-    if not logger.handlers:
+    if not any(getattr(h, "wxauth", False) for h in logger.handlers):
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.wxauth = True
         handler.addFilter(RedactingFilter())
         logger.addHandler(handler)
+    formatter = (
+        JSONFormatter()
+        if app.config["WXAUTH_LOG_FORMAT"] == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    for handler in logger.handlers:
+        if getattr(handler, "wxauth", False):
+            handler.setFormatter(formatter)
     # Loggers that print whole URLs: werkzeug's access log (the sandbox's WeChat endpoints
     # receive appid/secret/js_code in the query, as WeChat does) and urllib3 at DEBUG
     # (every outgoing request line, including code2Session's secret).

@@ -130,3 +130,29 @@ def test_profile_update_validation(api, app, monkeypatch):
     for body in bad:
         assert_error(api.patch("/api/me", s, json=body), 400, "invalid_request")
     assert api.get("/api/me", s).get_json()["user"]["nickName"] is None
+
+
+def test_refresh_issues_a_new_token_and_revokes_the_old(api, client):
+    s = api.login()
+    resp = api.post("/api/auth/refresh", s)
+    assert resp.status_code == 200
+    new = resp.get_json()["token"]
+    assert new != s.token
+    assert_error(api.get("/api/me", s), 401, "invalid_token")
+    me = client.get("/api/me", headers={"Authorization": f"Bearer {new}"})
+    assert me.status_code == 200 and me.get_json()["user"]["id"] == s.user["id"]
+    assert_error(api.post("/api/auth/refresh", s), 401, "invalid_token")
+
+
+def test_database_outage_is_a_503_json(api, app, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from wxauth.services import sessions
+
+    s = api.login()
+
+    def down(*a, **kw):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(sessions.db.session, "scalar", down)
+    assert_error(api.get("/api/me", s), 503, "database_unavailable")

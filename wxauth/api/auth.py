@@ -8,7 +8,7 @@ from wxauth.api import bp
 from wxauth.api.helpers import app_for, code_field, json_body, resolve_app, string_field, token_required
 from wxauth.api.serializers import iso, user_json
 from wxauth.errors import invalid_request
-from wxauth.services import ClientInfo, phone
+from wxauth.services import ClientInfo, phone, sessions
 from wxauth.services.login import LoginRequest, login
 from wxauth.services.logout import logout
 
@@ -64,6 +64,13 @@ def phone_view():
         countryCode=result.country_code,
         user=user_json(user),
     )
+
+
+@bp.post("/auth/refresh")
+@token_required
+def refresh_view():
+    session, token = sessions.refresh(g.api_session, ClientInfo.from_request(request))
+    return jsonify(token=token, expiresAt=iso(session.expires_at))
 
 
 @bp.post("/auth/logout")

@@ -12,7 +12,11 @@ import logging
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 from wxauth.errors import AppError
+from wxauth.extensions import db
 
 log = logging.getLogger("wxauth.api")
 
@@ -55,6 +59,17 @@ def register_error_handlers(app: Flask) -> None:
         code = _HTTP_CODES.get(exc.code or 500, "http_error")
         message = exc.description if exc.code != 500 else "Internal server error."
         return error_response(code, message, exc.code or 500)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(exc: Exception):
+        # The database is down or unreachable: a clear 503 rather than a hung worker or a 500.
+        db.session.rollback()
+        log.error("database unavailable on %s %s: %s", request.method, request.path, type(exc).__name__)
+        if _is_api():
+            return error_response("database_unavailable", "The service is temporarily unavailable; try again shortly.", 503)
+        return "Service temporarily unavailable.", 503
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -25,6 +25,7 @@ ERROR_CODES = [
     "request_too_large",
     "unsupported_media_type",
     "wechat_unavailable",
+    "database_unavailable",
     "wechat_misconfigured",
     "wechat_error",
     "internal_error",
@@ -46,12 +47,17 @@ def _body(schema: str) -> dict:
     return {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
 
 
-_AUTH_ERRORS = {"401": _error("invalid_token: missing, invalid, expired or revoked token")}
+_AUTH_ERRORS = {
+    "401": _error("invalid_token: missing, invalid, expired or revoked token"),
+    "503": _error("database_unavailable"),
+}
+_BODY_ERRORS = {"413": _error("request_too_large: the body is over the size limit")}
 _WECHAT_ERRORS = {
     "429": _error("rate_limited (WeChat 45011)"),
     "500": _error("wechat_misconfigured: WeChat rejected our AppID/secret; details are in the server log"),
     "502": _error("wechat_unavailable / wechat_error: WeChat answered something unusable"),
-    "503": _error("wechat_unavailable: WeChat busy or unreachable after one bounded retry"),
+    "503": _error("wechat_unavailable: WeChat busy or unreachable after one bounded retry; or database_unavailable"),
+    **_BODY_ERRORS,
 }
 
 SPEC: dict = {
@@ -93,6 +99,14 @@ SPEC: dict = {
                 },
             }
         },
+        "/api/auth/refresh": {
+            "post": {
+                "summary": "Swap this token for a new one; the old one is revoked",
+                "operationId": "refreshToken",
+                "security": [{"bearer": []}],
+                "responses": {"200": _ok("TokenResponse"), **_AUTH_ERRORS},
+            }
+        },
         "/api/auth/logout": {
             "post": {
                 "summary": "Revoke this token and forget the WeChat session_key",
@@ -113,7 +127,7 @@ SPEC: dict = {
                 "operationId": "updateMe",
                 "security": [{"bearer": []}],
                 "requestBody": _body("ProfileUpdate"),
-                "responses": {"200": _ok("UserResponse"), "400": _error("invalid_request"), **_AUTH_ERRORS},
+                "responses": {"200": _ok("UserResponse"), "400": _error("invalid_request"), **_AUTH_ERRORS, **_BODY_ERRORS},
             },
         },
         "/healthz": {
@@ -173,6 +187,12 @@ SPEC: dict = {
                     "needsPhone": {"type": "boolean"},
                     "user": {"$ref": "#/components/schemas/User"},
                 },
+                "additionalProperties": False,
+            },
+            "TokenResponse": {
+                "type": "object",
+                "required": ["token", "expiresAt"],
+                "properties": {"token": {"type": "string"}, "expiresAt": {"type": "string", "format": "date-time"}},
                 "additionalProperties": False,
             },
             "PhoneRequest": {

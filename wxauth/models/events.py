@@ -34,6 +34,7 @@ class LoginEvent(Base):
     is_new_user: Mapped[bool] = mapped_column(default=False)
     ip: Mapped[Optional[str]] = mapped_column(String(64))
     user_agent: Mapped[Optional[str]] = mapped_column(String(256))
+    request_id: Mapped[Optional[str]] = mapped_column(String(64))
 
 
 class Failure(Base):
@@ -63,3 +64,4 @@ class Failure(Base):
     session_key_age_s: Mapped[Optional[int]] = mapped_column(Integer)
     ip: Mapped[Optional[str]] = mapped_column(String(64))
     user_agent: Mapped[Optional[str]] = mapped_column(String(256))
+    request_id: Mapped[Optional[str]] = mapped_column(String(64))

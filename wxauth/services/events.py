@@ -12,6 +12,7 @@ from sqlalchemy import insert
 
 from wxauth.extensions import db
 from wxauth.models import Failure, LoginEvent, utcnow
+from wxauth.requestlog import current_request_id
 from wxauth.services import ClientInfo
 
 log = logging.getLogger("wxauth.events")
@@ -68,6 +69,7 @@ def record_failure(
 
 
 def _write(model, **values) -> None:
+    values["request_id"] = current_request_id()
     try:
         with db.engine.begin() as conn:
             conn.execute(insert(model).values(**values))

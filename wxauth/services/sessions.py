@@ -74,6 +74,15 @@ def authenticate(token: str | None) -> ApiSession:
     return session
 
 
+def refresh(session: ApiSession, client: ClientInfo) -> tuple[ApiSession, str]:
+    """Swap a live session for a new one (new token, new expiry); the old token dies."""
+    now = utcnow()
+    revoke(session, now)
+    new, token = new_session(session.user, client, now)
+    db.session.commit()
+    return new, token
+
+
 def revoke(session: ApiSession, now: datetime | None = None) -> None:
     """Mark one session revoked (in the current transaction)."""
     db.session.execute(
