@@ -168,4 +168,13 @@ def load_config(env: Mapping[str, str], instance_path: str | Path) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": not sandbox,
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        # Flask-Limiter's own settings, fed from ours.
+        "RATELIMIT_ENABLED": _flag(env.get("WXAUTH_RATELIMIT_ENABLED"), default=True),
+        "RATELIMIT_STORAGE_URI": env.get("WXAUTH_RATELIMIT_STORAGE_URI", "").strip() or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "wxauth",
+        "WXAUTH_RATELIMIT_LOGIN": env.get("WXAUTH_RATELIMIT_LOGIN", "").strip() or "60/minute;600/hour",
+        "WXAUTH_RATELIMIT_PHONE": env.get("WXAUTH_RATELIMIT_PHONE", "").strip() or "30/minute;300/hour",
+        "WXAUTH_RATELIMIT_PHONE_USER": env.get("WXAUTH_RATELIMIT_PHONE_USER", "").strip() or "5/minute;20/day",
+        "WXAUTH_RATELIMIT_DASHBOARD_LOGIN": env.get("WXAUTH_RATELIMIT_DASHBOARD_LOGIN", "").strip() or "10/minute",
     }

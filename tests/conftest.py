@@ -21,7 +21,16 @@ from tests.support import ApiClient, Sandbox
 from wxauth.extensions import db
 from wxauth.factory import ROOT, create_app
 
-TEST_ENV = {"WXAUTH_SANDBOX": "1", "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789"}
+TEST_ENV = {
+    "WXAUTH_SANDBOX": "1",
+    "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+    # Tests log in hundreds of times a minute from 127.0.0.1: limits stay on, but out of
+    # reach, except where the rate-limit tests lower them.
+    "WXAUTH_RATELIMIT_LOGIN": "100000/minute",
+    "WXAUTH_RATELIMIT_PHONE": "100000/minute",
+    "WXAUTH_RATELIMIT_PHONE_USER": "100000/minute",
+    "WXAUTH_RATELIMIT_DASHBOARD_LOGIN": "100000/minute",
+}
 
 
 def _database_url(tmp_path_factory) -> str:

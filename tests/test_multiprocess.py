@@ -81,3 +81,63 @@ def test_invalidated_access_token_is_refreshed_once_across_processes(spawn_serve
     # One fetch at first, and after the invalidation one normal + one forced fetch by one process.
     assert sandbox.stats()["stable_token"] <= 3
     assert sandbox.stats()["issued:stable"] == 2
+
+
+@pytest.fixture()
+def redis_url(tmp_path):
+    """A private redis-server (Debian's package) on a free loopback port."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        import os
+
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing in CI: .ci/run should have installed it")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_rate_limit_is_shared_between_processes_through_redis(spawn_server, sandbox, redis_url):
+    env = {"WXAUTH_RATELIMIT_STORAGE_URI": redis_url, "WXAUTH_RATELIMIT_LOGIN": "4/minute"}
+    a = spawn_server(**env)
+    b = spawn_server(**env)
+    statuses = []
+    for i in range(6):
+        code, _ = sandbox.login_code()
+        server = a if i % 2 else b
+        statuses.append(requests.post(server.url + "/api/auth/login", json={"code": code}, timeout=10).status_code)
+    # Each process alone would allow 4; together they allow 4 in all.
+    assert statuses == [200, 200, 200, 200, 429, 429]
+
+
+def test_memory_storage_is_per_process(spawn_server, sandbox):
+    env = {"WXAUTH_RATELIMIT_LOGIN": "2/minute"}
+    a = spawn_server(**env)
+    b = spawn_server(**env)
+    statuses = []
+    for i in range(4):
+        code, _ = sandbox.login_code()
+        statuses.append(requests.post((a if i % 2 else b).url + "/api/auth/login", json={"code": code}, timeout=10).status_code)
+    assert statuses == [200, 200, 200, 200]  # why several instances need redis

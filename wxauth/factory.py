@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config
 from wxauth import database
-from wxauth.extensions import csrf, db, migrate
+from wxauth.extensions import csrf, db, limiter, migrate
 from wxauth.json import JSONProvider
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +66,7 @@ def register_extensions(app: Flask) -> None:
     database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    limiter.init_app(app)
 
 
 def register_wechat(app: Flask) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
 
+from wxauth import ratelimit
 from wxauth.api import bp
 from wxauth.api.helpers import app_for, code_field, json_body, resolve_app, string_field, token_required
 from wxauth.api.serializers import iso, user_json
@@ -14,6 +15,7 @@ from wxauth.services.logout import logout
 
 
 @bp.post("/auth/login")
+@ratelimit.login_per_ip
 def login_view():
     body = json_body()
     app = resolve_app(body)
@@ -45,6 +47,8 @@ def login_view():
 
 @bp.post("/auth/phone")
 @token_required
+@ratelimit.phone_per_ip
+@ratelimit.phone_per_user
 def phone_view():
     body = json_body()
     user = g.api_session.user

@@ -58,7 +58,14 @@ def register_error_handlers(app: Flask) -> None:
             return exc
         code = _HTTP_CODES.get(exc.code or 500, "http_error")
         message = exc.description if exc.code != 500 else "Internal server error."
-        return error_response(code, message, exc.code or 500)
+        if exc.code == 429:
+            message = f"Too many requests ({exc.description}); slow down and retry later."
+        response = error_response(code, message, exc.code or 500)
+        if exc.response is not None:  # e.g. Flask-Limiter's Retry-After
+            for header in ("Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
+                if header in exc.response.headers:
+                    response.headers[header] = exc.response.headers[header]
+        return response
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -1,0 +1,56 @@
+"""Rate limits on login and phone: per IP, and per user for the (paid) phone API."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import assert_error
+from wxauth.extensions import limiter
+
+
+@pytest.fixture()
+def limits(app, monkeypatch):
+    """Turn rate limiting on, with small limits, for one test."""
+    monkeypatch.setitem(app.config, "WXAUTH_RATELIMIT_LOGIN", "3/minute")
+    monkeypatch.setitem(app.config, "WXAUTH_RATELIMIT_PHONE", "100/minute")
+    monkeypatch.setitem(app.config, "WXAUTH_RATELIMIT_PHONE_USER", "2/minute")
+    with app.app_context():
+        limiter.reset()
+    yield
+    with app.app_context():
+        limiter.reset()
+
+
+def test_login_is_limited_per_ip_with_retry_after(client, sandbox, limits):
+    for _ in range(3):
+        code, _ = sandbox.login_code()
+        assert client.post("/api/auth/login", json={"code": code}).status_code == 200
+    code, _ = sandbox.login_code()
+    resp = client.post("/api/auth/login", json={"code": code})
+    assert_error(resp, 429, "rate_limited")
+    assert int(resp.headers["Retry-After"]) > 0
+    # Another client IP is not affected.
+    resp = client.post("/api/auth/login", json={"code": code}, environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert resp.status_code == 200
+
+
+def test_limited_login_does_not_consume_the_code(client, sandbox, limits):
+    for _ in range(3):
+        client.post("/api/auth/login", json={"code": "x" * 32})
+    code, _ = sandbox.login_code()
+    assert client.post("/api/auth/login", json={"code": code}).status_code == 429
+    assert client.post("/api/auth/login", json={"code": code}, environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 200
+
+
+def test_phone_is_limited_per_user(api, sandbox, limits, app, monkeypatch):
+    monkeypatch.setitem(app.config, "WXAUTH_RATELIMIT_LOGIN", "100/minute")
+    a = api.login()
+    b = api.login()
+    for _ in range(2):
+        assert api.post("/api/auth/phone", a, json={"code": sandbox.phone_code(a.openid)}).status_code == 200
+    assert_error(api.post("/api/auth/phone", a, json={"code": sandbox.phone_code(a.openid)}), 429, "rate_limited")
+    # A second device of the same user shares the user's budget...
+    a2 = api.login(a.openid)
+    assert_error(api.post("/api/auth/phone", a2, json={"code": sandbox.phone_code(a.openid)}), 429, "rate_limited")
+    # ...while another user from the same IP still gets through.
+    assert api.post("/api/auth/phone", b, json={"code": sandbox.phone_code(b.openid)}).status_code == 200
