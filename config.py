@@ -162,6 +162,7 @@ def load_config(env: Mapping[str, str], instance_path: str | Path) -> dict:
         "WXAUTH_REQUIRE_PHONE": _flag(env.get("WXAUTH_REQUIRE_PHONE"), default=False),
         "WXAUTH_WECHAT_TIMEOUT": float(env.get("WXAUTH_WECHAT_TIMEOUT", "") or 10.0),
         "WXAUTH_LOG_LEVEL": env.get("WXAUTH_LOG_LEVEL", "INFO").upper(),
+        "WXAUTH_METRICS_TOKEN": env.get("WXAUTH_METRICS_TOKEN", "").strip() or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": not sandbox,

@@ -1,4 +1,4 @@
-"""Flask CLI commands, registered by the factory."""
+"""Flask CLI commands, registered by the factory. Each group lives next to what it acts on."""
 
 from __future__ import annotations
 
@@ -6,4 +6,6 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Nothing yet beyond Flask-Migrate's `flask db`; feature commands register here."""
+    from wxauth.retention import events_cli
+
+    app.cli.add_command(events_cli)

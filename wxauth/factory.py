@@ -80,9 +80,10 @@ def register_wechat(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from wxauth import api, health
+    from wxauth import api, health, metrics
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(metrics.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies: CSRF does not apply
     app.register_blueprint(health.bp)
     if app.config["WXAUTH_SANDBOX"]:

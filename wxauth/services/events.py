@@ -11,6 +11,7 @@ import logging
 from sqlalchemy import insert
 
 from wxauth.extensions import db
+from wxauth.metrics import DECRYPT_FAILURES, LOGINS, PHONE_CALLS
 from wxauth.models import Failure, LoginEvent, utcnow
 from wxauth.requestlog import current_request_id
 from wxauth.services import ClientInfo
@@ -29,6 +30,7 @@ def record_login(
     upstream_ms: int | None = None,
     is_new_user: bool = False,
 ) -> None:
+    LOGINS.labels(outcome).inc()
     _write(
         LoginEvent,
         created_at=utcnow(),
@@ -54,6 +56,10 @@ def record_failure(
     wechat_errcode: int | None = None,
     session_key_age_s: int | None = None,
 ) -> None:
+    if kind == "phone_code":
+        PHONE_CALLS.labels(reason if wechat_errcode is None else f"errcode_{wechat_errcode}").inc()
+    else:
+        DECRYPT_FAILURES.labels(kind, reason).inc()
     _write(
         Failure,
         created_at=utcnow(),

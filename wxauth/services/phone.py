@@ -10,6 +10,7 @@ from sqlalchemy import select
 from config import MiniApp
 from wxauth.errors import AppError
 from wxauth.extensions import db
+from wxauth.metrics import PHONE_CALLS
 from wxauth.models import User, utcnow
 from wxauth.security import SealError, unseal
 from wxauth.services import ClientInfo, events
@@ -48,6 +49,7 @@ def bind_by_code(app: MiniApp, user: User, code: str, client: ClientInfo) -> Pho
     if phone is None:
         events.record_failure(client=client, kind="phone_code", reason="malformed_answer", appid=app.appid, user_id=user.id)
         raise AppError("wechat_unavailable", "WeChat returned an unreadable phone number.", 502)
+    PHONE_CALLS.labels("success").inc()
     return _store(user, phone)
 
 

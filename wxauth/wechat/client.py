@@ -19,6 +19,7 @@ from flask import has_request_context, request
 from requests.adapters import HTTPAdapter
 
 from config import MiniApp
+from wxauth.metrics import WECHAT_CALLS, WECHAT_SECONDS
 from wxauth.wechat.errors import WeChatError, WeChatUnavailable
 
 log = logging.getLogger("wxauth.wechat")
@@ -119,6 +120,21 @@ class WeChatClient:
     # -- transport -------------------------------------------------------------------
 
     def _call(self, method: str, path: str, *, params: dict | None = None, json: Any = None) -> dict:
+        started = time.monotonic()
+        result = "0"
+        try:
+            return self._attempts(method, path, params=params, json=json)
+        except WeChatError as exc:
+            result = str(exc.errcode)
+            raise
+        except WeChatUnavailable as exc:
+            result = exc.reason if exc.http_status is None else f"http_{exc.http_status}"
+            raise
+        finally:
+            WECHAT_CALLS.labels(path, result).inc()
+            WECHAT_SECONDS.labels(path).observe(time.monotonic() - started)
+
+    def _attempts(self, method: str, path: str, *, params: dict | None, json: Any) -> dict:
         deadline = time.monotonic() + self.total_timeout
         url = self.base() + path
         for attempt in (1, 2):

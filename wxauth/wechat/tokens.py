@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from config import MiniApp
+from wxauth.metrics import TOKEN_REFRESHES
 from wxauth.models import AccessToken, utcnow
 from wxauth.models.upsert import insert_ignore
 from wxauth.security import SealError, seal, unseal
@@ -165,10 +166,16 @@ class AccessTokenCache:
 
     def _fetch(self, app: MiniApp, stale: str | None) -> AccessTokenResult:
         self.fetches += 1
-        if self.api == "token":
-            return self.client.classic_token(app)
-        result = self.client.stable_token(app)
-        if stale is not None and result.token == stale:
-            # Normal mode handed back the token WeChat just rejected: force a new one.
-            result = self.client.stable_token(app, force_refresh=True)
+        try:
+            if self.api == "token":
+                result = self.client.classic_token(app)
+            else:
+                result = self.client.stable_token(app)
+                if stale is not None and result.token == stale:
+                    # Normal mode handed back the token WeChat just rejected: force a new one.
+                    result = self.client.stable_token(app, force_refresh=True)
+        except Exception:
+            TOKEN_REFRESHES.labels("failure").inc()
+            raise
+        TOKEN_REFRESHES.labels("success").inc()
         return result

@@ -1,0 +1,51 @@
+"""flask events purge."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from wxauth.extensions import db
+from wxauth.models import Failure, LoginEvent, utcnow
+
+
+def _seed(app, days_ago: list[int]):
+    now = utcnow()
+    with app.app_context():
+        db.session.execute(
+            insert(LoginEvent), [{"created_at": now - timedelta(days=d), "outcome": "success", "is_new_user": False} for d in days_ago]
+        )
+        db.session.execute(
+            insert(Failure), [{"created_at": now - timedelta(days=d), "kind": "phone_encrypted", "reason": "bad_padding"} for d in days_ago]
+        )
+        db.session.commit()
+
+
+def _count(app, model):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_purge_deletes_only_old_rows_in_batches(app, runner):
+    _seed(app, [1, 10, 179, 181, 200, 365, 400])
+    result = runner.invoke(args=["events", "purge", "--older-than", "180d", "--batch", "2"])
+    assert result.exit_code == 0, result.output
+    assert "login_events: deleted 4 rows" in result.output
+    assert "failures: deleted 4 rows" in result.output
+    assert _count(app, LoginEvent) == 3 and _count(app, Failure) == 3
+
+
+def test_purge_can_keep_failures(app, runner):
+    _seed(app, [300])
+    result = runner.invoke(args=["events", "purge", "--older-than", "12h", "--no-failures"])
+    assert result.exit_code == 0, result.output
+    assert _count(app, LoginEvent) == 0 and _count(app, Failure) == 1
+
+
+@pytest.mark.parametrize("age", ["180", "0d", "-3d", "1w", ""])
+def test_purge_rejects_bad_ages(app, runner, age):
+    result = runner.invoke(args=["events", "purge", "--older-than", age])
+    assert result.exit_code != 0
+    assert _count(app, LoginEvent) == 0

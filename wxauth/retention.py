@@ -1,0 +1,58 @@
+"""Data retention: `flask --app app events purge --older-than 180d`.
+
+Deletes old login events and failures in small batches, each its own short transaction,
+so it can run while the API serves (no long lock, no huge WAL burst).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import delete, func, select
+
+from wxauth.extensions import db
+from wxauth.models import Failure, LoginEvent, utcnow
+
+events_cli = AppGroup("events", help="Login events and failures.")
+
+_AGE = re.compile(r"^(\d+)([dh])$")
+
+
+def parse_age(value: str) -> timedelta:
+    match = _AGE.match(value.strip())
+    if not match or int(match.group(1)) == 0:
+        raise click.BadParameter("use a number of days or hours, e.g. 180d or 12h")
+    amount, unit = int(match.group(1)), match.group(2)
+    return timedelta(days=amount) if unit == "d" else timedelta(hours=amount)
+
+
+def purge(model, cutoff: datetime, batch: int, progress=None) -> int:
+    """Delete rows of `model` created before `cutoff`, `batch` at a time; returns the count."""
+    total = 0
+    while True:
+        ids = select(model.id).where(model.created_at < cutoff).order_by(model.id).limit(batch)
+        deleted = db.session.execute(delete(model).where(model.id.in_(ids.scalar_subquery()))).rowcount
+        db.session.commit()
+        total += deleted
+        if progress is not None:
+            progress.update(deleted)
+        if deleted < batch:
+            return total
+
+
+@events_cli.command("purge")
+@click.option("--older-than", "older_than", required=True, help="Age, e.g. 180d or 12h.")
+@click.option("--batch", default=5000, show_default=True, type=click.IntRange(1, 100000))
+@click.option("--failures/--no-failures", default=True, show_default=True, help="Also purge failures.")
+def purge_command(older_than: str, batch: int, failures: bool) -> None:
+    """Delete login events (and failures) older than the given age."""
+    cutoff = utcnow() - parse_age(older_than)
+    models = [LoginEvent] + ([Failure] if failures else [])
+    for model in models:
+        pending = db.session.scalar(select(func.count()).select_from(model).where(model.created_at < cutoff))
+        with click.progressbar(length=pending, label=f"{model.__tablename__:<12}", show_pos=True) as bar:
+            deleted = purge(model, cutoff, batch, bar)
+        click.echo(f"{model.__tablename__}: deleted {deleted} rows older than {cutoff:%Y-%m-%d %H:%M} UTC")
