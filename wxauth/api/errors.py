@@ -61,6 +61,9 @@ def register_error_handlers(app: Flask) -> None:
         if exc.code == 429:
             message = f"Too many requests ({exc.description}); slow down and retry later."
         response = error_response(code, message, exc.code or 500)
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":  # e.g. Allow on 405
+                response.headers[name] = value
         if exc.response is not None:  # e.g. Flask-Limiter's Retry-After
             for header in ("Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
                 if header in exc.response.headers:

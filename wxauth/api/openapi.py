@@ -169,7 +169,12 @@ SPEC: dict = {
                 "required": ["code"],
                 "properties": {
                     "code": {"type": "string", "minLength": 1, "maxLength": 128, "description": "from wx.login()"},
-                    "appid": {"type": "string", "description": "which mini-program; default: the first configured"},
+                    "appid": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 64,
+                        "description": "which mini-program; default: the first configured (else 400 unknown_app)",
+                    },
                     "userInfo": {"type": "object", "description": "unverified nickName/avatarUrl/gender"},
                     "rawData": {"type": "string"},
                     "signature": {"type": "string", "description": "sha1(rawData + session_key), verified when sent"},
@@ -219,8 +224,14 @@ SPEC: dict = {
                 "type": "object",
                 "minProperties": 1,
                 "properties": {
-                    "nickName": {"type": "string", "minLength": 1, "maxLength": 64},
-                    "avatarUrl": {"type": "string", "maxLength": 512, "format": "uri"},
+                    "nickName": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 64,
+                        "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*\\S[^\\u0000-\\u001f\\u007f-\\u009f]*$",
+                        "description": "no control characters; not blank",
+                    },
+                    "avatarUrl": {"type": "string", "maxLength": 512, "format": "uri", "pattern": "^https?://"},
                 },
                 "additionalProperties": False,
             },
