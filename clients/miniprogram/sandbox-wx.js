@@ -119,13 +119,13 @@ function createSandboxWx(options) {
     /** The user tapped "allow": a new-style event, with a phone code and (as WeChat still sends) encryptedData/iv. */
     async phoneCodeEvent() {
       const { code } = await control('getPhoneNumber', 'phone-code', { openid: wx.openid })
-      const sealed = await control('getPhoneNumber (encryptedData)', 'encrypted-phone', { openid: wx.openid })
+      const sealed = await control('getPhoneNumber', 'encrypted-phone', { openid: wx.openid })
       return phoneEvent({ code, encryptedData: sealed.encryptedData, iv: sealed.iv })
     },
 
     /** "Allow" on a base library older than 2.21.2: encryptedData/iv only, sealed with the current session_key. */
     async legacyPhoneEvent() {
-      const sealed = await control('getPhoneNumber (legacy)', 'encrypted-phone', { openid: wx.openid })
+      const sealed = await control('getPhoneNumber', 'encrypted-phone', { openid: wx.openid })
       return phoneEvent({ encryptedData: sealed.encryptedData, iv: sealed.iv })
     },
 
