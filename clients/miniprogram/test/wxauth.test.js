@@ -3,7 +3,7 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { http, simulatedUser, miniProgram } = require('./support')
+const { BASE_URL, http, simulatedUser, miniProgram } = require('./support')
 const { createClient } = require('../wxauth')
 const { createSandboxWx } = require('../sandbox-wx')
 
@@ -32,11 +32,12 @@ test('login exchanges one wx.login code and stores only our token', async () => 
 })
 
 test('login sends userInfo and the configured appid', async () => {
-  const mp = miniProgram({ client: { appid: 'wx5a4d8b0c0de5a4d0' } })
+  const { appid } = (await miniProgram().auth.login()).user // the server's (default) mini-program
+  const mp = miniProgram({ client: { appid } })
   const session = await mp.auth.login({ userInfo: { nickName: '小明', avatarUrl: 'https://cdn.example.com/m.png' } })
   assert.equal(session.user.nickName, '小明')
   const sent = mp.calls.find((c) => c.path === '/api/auth/login').request
-  assert.equal(sent.appid, 'wx5a4d8b0c0de5a4d0')
+  assert.equal(sent.appid, appid)
 
   const other = miniProgram({ client: { appid: 'wxnotservedhere' } })
   await assert.rejects(other.auth.login(), { name: 'WxAuthError', code: 'unknown_app', status: 400 })
@@ -61,7 +62,7 @@ test('ensureLogin reuses the stored token, across client instances, without wx.l
   const first = await mp.auth.ensureLogin()
   const again = await mp.auth.ensureLogin()
   // The mini-program restarts: a new client on the same storage.
-  const restarted = createClient({ baseUrl: require('./support').BASE_URL })
+  const restarted = createClient({ baseUrl: BASE_URL })
   const third = await restarted.ensureLogin()
   const me = await restarted.request({ url: '/api/me' })
 
@@ -326,7 +327,6 @@ test('logout that cannot reach the server still forgets the session, and says so
 })
 
 test('the wx object can be passed instead of the global', async () => {
-  const { BASE_URL } = require('./support')
   globalThis.wx = undefined
   const own = createSandboxWx({ baseUrl: BASE_URL })
   const auth = createClient({ baseUrl: BASE_URL + '/', wx: own })
