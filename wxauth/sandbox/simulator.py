@@ -26,11 +26,8 @@ CSP = (
 
 @bp.get("/")
 def simulator():
-    response = current_app.make_response(
-        render_template("sandbox/simulator.html", apps=current_app.config["WXAUTH_APPS"])
-    )
-    response.headers["Content-Security-Policy"] = CSP
-    return response
+    page = render_template("sandbox/simulator.html", apps=current_app.config["WXAUTH_APPS"])
+    return page, {"Content-Security-Policy": CSP}
 
 
 @bp.get("/kit/<name>")
