@@ -19,7 +19,9 @@ def me_view():
     return jsonify(user=user_json(g.api_session.user))
 
 
-@bp.patch("/me")
+# wx.request cannot send PATCH (its methods are OPTIONS, GET, HEAD, POST, PUT, DELETE, TRACE
+# and CONNECT), so a mini-program updates its profile with PUT; both change only the fields sent.
+@bp.route("/me", methods=["PATCH", "PUT"])
 @token_required
 def update_me_view():
     body = json_body()

@@ -60,6 +60,14 @@ _WECHAT_ERRORS = {
     **_BODY_ERRORS,
 }
 
+_PROFILE_UPDATE = {
+    "summary": "Fill in avatar and nickname",
+    "operationId": "updateMe",
+    "security": [{"bearer": []}],
+    "requestBody": _body("ProfileUpdate"),
+    "responses": {"200": _ok("UserResponse"), "400": _error("invalid_request"), **_AUTH_ERRORS, **_BODY_ERRORS},
+}
+
 SPEC: dict = {
     "openapi": "3.1.0",
     "info": {
@@ -122,12 +130,11 @@ SPEC: dict = {
                 "security": [{"bearer": []}],
                 "responses": {"200": _ok("UserResponse"), **_AUTH_ERRORS},
             },
-            "patch": {
-                "summary": "Fill in avatar and nickname",
-                "operationId": "updateMe",
-                "security": [{"bearer": []}],
-                "requestBody": _body("ProfileUpdate"),
-                "responses": {"200": _ok("UserResponse"), "400": _error("invalid_request"), **_AUTH_ERRORS, **_BODY_ERRORS},
+            "patch": _PROFILE_UPDATE,
+            "put": {
+                **_PROFILE_UPDATE,
+                "operationId": "updateMePut",
+                "description": "The same partial update as PATCH, for wx.request, which cannot send PATCH.",
             },
         },
         "/healthz": {

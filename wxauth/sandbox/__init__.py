@@ -2,7 +2,8 @@
 
 `/_sandbox/wechat/...` serves WeChat's endpoints on their real paths with WeChat's
 semantics; `/_sandbox/api/...` is a control API to mint codes, make legacy encrypted data
-and inject faults. The app's WeChat client reaches it over real HTTP.
+and inject faults. The app's WeChat client reaches it over real HTTP. `/_sandbox/` itself
+is a mini-program simulator for the browser.
 """
 
 from flask import Blueprint, Flask
@@ -14,7 +15,7 @@ bp = Blueprint("sandbox", __name__, url_prefix="/_sandbox")
 
 def init_app(app: Flask) -> None:
     app.extensions["wxauth.sandbox"] = SandboxStore(app.config["WXAUTH_SANDBOX_DB"])
-    from wxauth.sandbox import control, wechat_api  # noqa: F401 - registers the views on bp
+    from wxauth.sandbox import control, simulator, wechat_api  # noqa: F401 - registers the views on bp
 
     app.register_blueprint(bp)
 

@@ -1,0 +1,334 @@
+/**
+ * wxauth client kit for WeChat mini-programs: login, phone number, profile and logout
+ * against a wxauth server. One file, no dependencies, CommonJS, Promises.
+ *
+ *   const { createClient } = require('./wxauth')
+ *   const auth = createClient({ baseUrl: 'https://auth.example.com' })
+ *   const session = await auth.ensureLogin()          // { token, user, needsPhone, ... }
+ *   const { user } = await auth.request({ url: '/api/me' })
+ *
+ * What it gets right that copied snippets often do not:
+ * - the WeChat session_key never reaches the mini-program; only wxauth's own token does;
+ * - a wx.login code is used once: concurrent logins share one wx.login and one request;
+ * - a 401 invalid_token logs in again once and replays the request once;
+ * - bindPhone never calls wx.login: that could rotate the session_key and make the
+ *   legacy encryptedData undecryptable.
+ *
+ * Written in the ES2015 subset every base library runs (no async/await, no class
+ * inheritance), so it needs no build step.
+ */
+'use strict'
+
+const DEFAULT_STORAGE_KEY = 'wxauth.session'
+// Log in again slightly before the server's expiry rather than send a dying token.
+const EXPIRY_MARGIN_MS = 60 * 1000
+// Temporary files from <button open-type="chooseAvatar">: they only exist on this device.
+const LOCAL_FILE = /^(wxfile:|https?:\/\/(tmp|usr)\/)/
+
+/** An Error with the API's error `code`, the HTTP `status` (0 when none) and the body. */
+function wxAuthError(code, message, status, data) {
+  const err = new Error(message)
+  err.name = 'WxAuthError'
+  err.code = code
+  err.status = status || 0
+  err.data = data
+  return err
+}
+
+function createClient(options) {
+  const opts = options || {}
+  if (!opts.baseUrl) throw new TypeError('createClient needs a baseUrl')
+  const baseUrl = String(opts.baseUrl).replace(/\/+$/, '')
+  const storageKey = opts.storageKey || DEFAULT_STORAGE_KEY
+  let loginInFlight = null
+
+  function wxApi() {
+    if (opts.wx) return opts.wx
+    if (typeof wx !== 'undefined') return wx // eslint-disable-line no-undef -- the mini-program global
+    throw new Error('wxauth: no wx object; run inside a mini-program or pass createClient({ wx })')
+  }
+
+  // -- the stored session: { token, expiresAt, user, needsPhone } ----------------------
+
+  function readSession() {
+    let stored
+    try {
+      stored = wxApi().getStorageSync(storageKey)
+    } catch (e) {
+      return null
+    }
+    return stored && typeof stored.token === 'string' ? stored : null
+  }
+
+  function usableSession() {
+    const session = readSession()
+    if (!session) return null
+    const expires = Date.parse(session.expiresAt)
+    return !expires || expires - EXPIRY_MARGIN_MS > Date.now() ? session : null
+  }
+
+  function saveSession(session) {
+    wxApi().setStorageSync(storageKey, session)
+    return session
+  }
+
+  function forgetSession() {
+    try {
+      wxApi().removeStorageSync(storageKey)
+    } catch (e) {
+      // storage unavailable: nothing stored to forget
+    }
+  }
+
+  function updateStoredUser(user, extra) {
+    const session = readSession()
+    if (session) saveSession(Object.assign({}, session, { user: user }, extra))
+  }
+
+  // -- transport ---------------------------------------------------------------------
+
+  /** wx.request as a Promise: resolves with every HTTP answer, rejects only when none came. */
+  function send(options, token) {
+    const header = Object.assign({}, options.header)
+    if (token) header.Authorization = 'Bearer ' + token
+    const params = {
+      url: /^https?:\/\//.test(options.url) ? options.url : baseUrl + options.url,
+      method: (options.method || 'GET').toUpperCase(),
+      header: header,
+      dataType: 'json',
+    }
+    if (options.data !== undefined) params.data = options.data
+    if (options.timeout !== undefined) params.timeout = options.timeout
+    return new Promise(function (resolve, reject) {
+      params.success = resolve
+      params.fail = function (err) {
+        reject(wxAuthError('network_error', (err && err.errMsg) || 'request:fail', 0, err))
+      }
+      wxApi().request(params)
+    })
+  }
+
+  /** The body of a 2xx answer, or a WxAuthError carrying the API's {error, message}. */
+  function unwrap(res) {
+    const data = res.data
+    if (res.statusCode >= 200 && res.statusCode < 300) return data
+    const body = data && typeof data === 'object' ? data : {}
+    throw wxAuthError(body.error || 'http_error', body.message || 'HTTP ' + res.statusCode, res.statusCode, data)
+  }
+
+  function isInvalidToken(res) {
+    return res.statusCode === 401 && !!res.data && res.data.error === 'invalid_token'
+  }
+
+  // -- login ---------------------------------------------------------------------------
+
+  function wxLogin() {
+    return new Promise(function (resolve, reject) {
+      wxApi().login({
+        success: function (res) {
+          if (res && res.code) resolve(res.code)
+          else reject(wxAuthError('wx_login_failed', (res && res.errMsg) || 'wx.login gave no code'))
+        },
+        fail: function (err) {
+          reject(wxAuthError('wx_login_failed', (err && err.errMsg) || 'wx.login failed', 0, err))
+        },
+      })
+    })
+  }
+
+  function loginOnce(loginOptions) {
+    return wxLogin()
+      .then(function (code) {
+        const body = { code: code }
+        if (opts.appid) body.appid = opts.appid
+        if (loginOptions.userInfo) body.userInfo = loginOptions.userInfo
+        return send({ url: '/api/auth/login', method: 'POST', data: body })
+      })
+      .then(function (res) {
+        const data = unwrap(res)
+        saveSession({ token: data.token, expiresAt: data.expiresAt, user: data.user, needsPhone: data.needsPhone })
+        return {
+          token: data.token,
+          expiresAt: data.expiresAt,
+          user: data.user,
+          isNewUser: data.isNewUser,
+          needsPhone: data.needsPhone,
+        }
+      })
+  }
+
+  /**
+   * Log in with a fresh wx.login code. Calls made while a login is in flight share it:
+   * a double tap, or ten requests finding no token, cost one code and one server login.
+   */
+  function login(loginOptions) {
+    if (!loginInFlight) {
+      loginInFlight = loginOnce(loginOptions || {}).then(
+        function (session) {
+          loginInFlight = null
+          return session
+        },
+        function (err) {
+          loginInFlight = null
+          throw err
+        }
+      )
+    }
+    return loginInFlight
+  }
+
+  /** The stored session while it lasts; otherwise one (shared) login. */
+  function ensureLogin() {
+    const session = usableSession()
+    if (!session) return login()
+    return Promise.resolve({
+      token: session.token,
+      expiresAt: session.expiresAt,
+      user: session.user,
+      isNewUser: false,
+      needsPhone: !!session.needsPhone,
+    })
+  }
+
+  /** After `staleToken` was refused: log in again, unless another call already did. */
+  function renew(staleToken) {
+    const session = readSession()
+    if (session && session.token !== staleToken) return ensureLogin()
+    forgetSession()
+    return login()
+  }
+
+  /**
+   * wx.request with the Bearer token. On 401 invalid_token it logs in again once and
+   * replays once. Resolves with the response body of a 2xx; rejects with a WxAuthError.
+   */
+  function request(options) {
+    let token
+    return ensureLogin()
+      .then(function (session) {
+        token = session.token
+        return send(options, token)
+      })
+      .then(function (res) {
+        if (!isInvalidToken(res)) return res
+        return renew(token).then(function (session) {
+          return send(options, session.token)
+        })
+      })
+      .then(unwrap)
+  }
+
+  // -- phone number --------------------------------------------------------------------
+
+  function phoneBound(data) {
+    updateStoredUser(data.user, { needsPhone: false })
+    return {
+      status: 'bound',
+      phoneNumber: data.phoneNumber,
+      purePhoneNumber: data.purePhoneNumber,
+      countryCode: data.countryCode,
+      user: data.user,
+    }
+  }
+
+  function bindByEncryptedData(detail) {
+    // The data is sealed with the session_key WeChat holds right now, which is the one the
+    // server got at the last login. wx.login here could rotate it and make the data
+    // undecryptable, so this path uses the stored token or nothing.
+    const session = usableSession()
+    const loginFirst = 'Log in before the phone button is tapped, then have the user tap it again.'
+    if (!session) return Promise.reject(wxAuthError('login_required', loginFirst, 401))
+    return send(
+      { url: '/api/auth/phone', method: 'POST', data: { encryptedData: detail.encryptedData, iv: detail.iv } },
+      session.token
+    ).then(function (res) {
+      if (isInvalidToken(res)) {
+        forgetSession()
+        throw wxAuthError('login_required', 'The session ended. ' + loginFirst, 401, res.data)
+      }
+      return phoneBound(unwrap(res))
+    })
+  }
+
+  /**
+   * Bind the phone number from a `bindgetphonenumber` event. Prefers detail.code (no
+   * session_key involved); falls back to detail.encryptedData/iv. Resolves
+   * { status: 'bound', phoneNumber, ... } or { status: 'denied', errMsg } when the user
+   * said no; rejects with a WxAuthError otherwise.
+   */
+  function bindPhone(event) {
+    const detail = (event && event.detail) || {}
+    const errMsg = detail.errMsg || ''
+    if (/deny|cancel/i.test(errMsg)) return Promise.resolve({ status: 'denied', errMsg: errMsg })
+    if (detail.code) {
+      // A 401 is answered before WeChat sees the code, so the replay can still use it.
+      return request({ url: '/api/auth/phone', method: 'POST', data: { code: detail.code } }).then(phoneBound)
+    }
+    if (detail.encryptedData && detail.iv) return bindByEncryptedData(detail)
+    return Promise.reject(
+      wxAuthError('phone_unavailable', errMsg || 'The getphonenumber event has neither a code nor encryptedData.', 0, detail)
+    )
+  }
+
+  // -- profile and logout ----------------------------------------------------------------
+
+  /**
+   * The avatar/nickname fill-in. `avatarUrl` must be where you stored the image: the path
+   * chooseAvatar gives is a temporary file on the phone, so upload it (wx.uploadFile) first.
+   * Resolves with the updated user.
+   */
+  function updateProfile(fields) {
+    const body = {}
+    const f = fields || {}
+    if (f.nickName !== undefined) body.nickName = f.nickName
+    if (f.avatarUrl !== undefined) {
+      if (LOCAL_FILE.test(f.avatarUrl)) {
+        return Promise.reject(
+          wxAuthError('avatar_not_uploaded', 'avatarUrl is a temporary file on the phone: upload it and send its URL.')
+        )
+      }
+      body.avatarUrl = f.avatarUrl
+    }
+    if (!Object.keys(body).length) {
+      return Promise.reject(wxAuthError('invalid_request', 'Give nickName and/or avatarUrl.'))
+    }
+    // PUT, not PATCH: wx.request cannot send PATCH.
+    return request({ url: '/api/me', method: 'PUT', data: body }).then(function (data) {
+      updateStoredUser(data.user)
+      return data.user
+    })
+  }
+
+  /**
+   * End the session on the server and forget it here. The local session is gone even if
+   * the server cannot be reached (then the promise rejects, so the caller can say so).
+   */
+  function logout() {
+    const session = readSession()
+    forgetSession()
+    if (!session) return Promise.resolve()
+    return send({ url: '/api/auth/logout', method: 'POST' }, session.token).then(function (res) {
+      if (!isInvalidToken(res)) unwrap(res) // an already-ended session is logged out too
+    })
+  }
+
+  /** The stored session ({ token, expiresAt, user, needsPhone }) or null; no network. */
+  function getSession() {
+    return usableSession()
+  }
+
+  return {
+    login: login,
+    ensureLogin: ensureLogin,
+    request: request,
+    bindPhone: bindPhone,
+    updateProfile: updateProfile,
+    logout: logout,
+    getSession: getSession,
+  }
+}
+
+// CommonJS in mini-programs and Node; a plain <script> (the sandbox simulator) gets globals.
+if (typeof module !== 'undefined' && module.exports) {
+  module.exports = { createClient: createClient, wxAuthError: wxAuthError }
+}
