@@ -120,12 +120,16 @@ class ServerProcess:
             "-w", str(self.workers), "-k", "gthread", "--threads", str(self.threads),
             "--log-level", "warning",
         ]
+        import tempfile
+
         env = {"PATH": os.environ.get("PATH", ""), **self.env}
-        self.proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # A file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
+        self.log = tempfile.NamedTemporaryFile(prefix="wxauth-server-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stdout.read().decode()[-2000:]}")
+                raise RuntimeError(f"server exited: {self.output()[-2000:]}")
             try:
                 if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return
@@ -135,6 +139,10 @@ class ServerProcess:
         self.stop()
         raise RuntimeError("server did not become healthy in 30 s")
 
+    def output(self) -> str:
+        with open(self.log.name, errors="replace") as fh:
+            return fh.read()
+
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
@@ -143,3 +151,8 @@ class ServerProcess:
             except Exception:  # noqa: BLE001 - a stuck child is killed; the test result stands
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc:
+            import os
+
+            self.log.close()
+            os.unlink(self.log.name)

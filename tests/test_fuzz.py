@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from wxauth.wechat import crypto
 
-EXAMPLES = int(os.environ.get("WXAUTH_FUZZ_EXAMPLES", "300"))
+EXAMPLES = int(os.environ.get("WXAUTH_FUZZ_EXAMPLES", "1000"))
 # Checks we hold the API to. positive_data_acceptance is left out on purpose: a
 # schema-valid login or phone code that WeChat does not know is still rejected (401/400),
 # which is the contract, not a bug.
@@ -73,7 +73,7 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(spawn_server, sandbox
     assert status == 0, out[-6000:]
     total = first + _generated(out)
     print(f"schemathesis: {total} generated requests, no failures")
-    assert total >= min(2000, EXAMPLES * 5)
+    assert total >= min(2000, EXAMPLES * 2)
 
 
 KEY = "tiihtNczf5v6AKRyjwEUhQ=="

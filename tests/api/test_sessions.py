@@ -124,6 +124,10 @@ def test_profile_update_validation(api, app, monkeypatch):
         {"avatarUrl": "http://cdn.example.com/a.png"},
         {"avatarUrl": "https://" + "a" * 600},
         {"avatarUrl": "https://"},
+        {"avatarUrl": "https://\u00cf/a.png"},
+        {"avatarUrl": "https://exa mple.com/a.png"},
+        {"avatarUrl": "https://example.com:99999/a.png"},
+        {"avatarUrl": "https://-bad-.com/a.png"},
         {"openid": "takeover"},
         {"nickName": "ok", "phoneNumber": "13800138000"},
     ]

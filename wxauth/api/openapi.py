@@ -235,7 +235,7 @@ SPEC: dict = {
                         "type": "string",
                         "minLength": 1,
                         "maxLength": 64,
-                        "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*\\S[^\\u0000-\\u001f\\u007f-\\u009f]*$",
+                        "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]+$",
                         "description": "no control characters; not blank",
                     },
                     "avatarUrl": {"type": "string", "maxLength": 512, "format": "uri", "pattern": "^https?://"},

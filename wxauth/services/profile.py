@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -19,6 +20,9 @@ _PLACEHOLDER_AVATARS = (
     "https://thirdwx.qlogo.cn/mmopen/vi_32/POgEwh4mIHO4nibH0KlMECNjjGxQUq24ZEaGT4poC6icRiccVGKSyXwibcPq4BWmiaIGuG1icwxaQX6grC9VemZoJ8rg/",
     "https://mmbiz.qpic.cn/mmbiz/icTdbqWNOwNRna42FI242Lcia07jQodd2FJGIYQfG0LAJGFxM4FbnQP6yfMxBgJ0F3YRqJCJ1aPAK2dQagdusBZg/",
 )
+
+
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|[0-9a-f:.]+")
 
 
 def is_placeholder_avatar(url: str) -> bool:
@@ -49,11 +53,14 @@ def clean_avatar_url(value) -> str:
     if len(value) > AVATAR_URL_MAX:
         raise invalid_request(f"avatarUrl must be at most {AVATAR_URL_MAX} characters.")
     allowed = ("https", "http") if current_app.config["WXAUTH_SANDBOX"] else ("https",)
+    if not value.isascii() or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise invalid_request("avatarUrl must be a URL in ASCII (percent-encode other characters).")
     try:
         parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError:
         raise invalid_request("avatarUrl is not a valid URL.") from None
-    if parts.scheme not in allowed or not parts.netloc or any(ch.isspace() or ord(ch) < 32 for ch in value):
+    if parts.scheme not in allowed or not parts.hostname or not _HOST.fullmatch(parts.hostname):
         raise invalid_request(f"avatarUrl must be an absolute {' or '.join(allowed)} URL.")
     return value
 
