@@ -18,7 +18,7 @@ from wxauth.sandbox import bp, store
 from wxauth.wechat import crypto
 
 ENDPOINTS = ("jscode2session", "token", "stable_token", "getuserphonenumber", "*")
-BODIES = ("html", "empty", "garbage")
+BODIES = ("html", "empty", "garbage", "reset")
 
 
 def _body() -> dict:

@@ -42,6 +42,8 @@ def _fault(endpoint: str):
         return Response("<html><body>502 Bad Gateway</body></html>", status=fault.status or 200, mimetype="text/html")
     if fault.body == "empty":
         return Response("", status=fault.status or 200, mimetype="application/json")
+    if fault.body == "reset":
+        return Response(_cut_off(), status=200, mimetype="application/json", headers={"Content-Length": "64"})
     if fault.body == "garbage":
         return Response('{"errcode": 0, "openid"', status=fault.status or 200, mimetype="application/json")
     if fault.status and fault.status != 200:
@@ -49,6 +51,15 @@ def _fault(endpoint: str):
     if fault.errcode is not None:
         return _err(fault.errcode)
     return None  # a pure delay: answer normally, late
+
+
+class SimulatedReset(ConnectionResetError):
+    """Raised mid-body so the server drops the connection, as a reset would."""
+
+
+def _cut_off():
+    yield b'{"errcode": 0, "op'
+    raise SimulatedReset("sandbox: connection reset by fault injection")
 
 
 def _app_secret(appid: str | None) -> str | None:

@@ -56,9 +56,14 @@ def login_error(exc: WeChatError) -> AppError:
     return _common(exc)
 
 
+PHONE_ENDPOINT = "/wxa/business/getuserphonenumber"
+
+
 def phone_error(exc: WeChatError) -> AppError:
-    """Map a getuserphonenumber failure to our error."""
+    """Map a failure of the phone exchange (or of the access_token fetch it needed)."""
     code = exc.errcode
+    if exc.endpoint != PHONE_ENDPOINT:
+        return _common(exc)  # the token fetch failed: 40013 there means our AppID is wrong
     if code in (40029, 40013, 41008):
         # 40013 here means the code came from another mini-program (doc, getPhoneNumber).
         return AppError(
@@ -68,13 +73,13 @@ def phone_error(exc: WeChatError) -> AppError:
             400,
             wechat_errcode=code,
         )
-    if code == 45011:
-        return AppError("rate_limited", "Too many phone requests; try again in a minute.", 429, wechat_errcode=code)
     return _common(exc)
 
 
 def _common(exc: WeChatError) -> AppError:
     code = exc.errcode
+    if code == 45011:
+        return AppError("rate_limited", "WeChat's rate limit was reached; try again in a minute.", 429, wechat_errcode=code)
     if code in MISCONFIGURED_ERRCODES:
         return AppError("wechat_misconfigured", _MISCONFIGURED, 500, wechat_errcode=code)
     if code in TOKEN_ERRCODES or code == -1:
