@@ -18,7 +18,7 @@ WECHAT_API_BASE = "https://api.weixin.qq.com"
 
 # The demo mini-program that sandbox mode serves when no real credentials are configured.
 SANDBOX_APPID = "wx5a4d8b0c0de5a4d0"
-SANDBOX_SECRET = "sandbox-demo-secret-0000000000000"
+SANDBOX_SECRET = "sandbox-demo-secret-0000000000000"  # noqa: S105 - the demo app of the sandbox is public by design
 SANDBOX_APP_NAME = "wxauth sandbox demo"
 
 DEFAULT_TOKEN_TTL = 7 * 24 * 3600

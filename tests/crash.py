@@ -84,7 +84,7 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         stop = threading.Event()
 
-        def worker(i: int) -> None:
+        def worker(i: int, base: str = base, stop: threading.Event = stop, round_no: int = round_no) -> None:
             nonlocal errors_during_load
             session = requests.Session()
             n = 0

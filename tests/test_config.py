@@ -91,10 +91,10 @@ def test_requests_name_their_app(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}", "WXAUTH_SANDBOX_DB": str(tmp_path / "s.sqlite3"),
     }
     app = create_app({"TESTING": True}, environ=env)
-    from werkzeug.serving import make_server
     import threading
 
     from flask_migrate import upgrade
+    from werkzeug.serving import make_server
 
     with app.app_context():
         upgrade()

@@ -12,8 +12,8 @@ import hashlib
 from functools import lru_cache
 
 from Crypto.Cipher import AES
-from Crypto.Protocol.KDF import HKDF
 from Crypto.Hash import SHA256
+from Crypto.Protocol.KDF import HKDF
 from Crypto.Random import get_random_bytes
 
 _PREFIX = "v1."

@@ -87,6 +87,7 @@ def test_token_ttl_is_configurable(api, app, monkeypatch):
     with app.app_context():
         session = db.session.scalar(select(ApiSession))
     assert timedelta(seconds=110) < session.expires_at - session.created_at <= timedelta(seconds=120)
+    assert s.body["expiresAt"].startswith(session.expires_at.strftime("%Y-%m-%dT%H:%M"))
 
 
 def test_last_seen_is_refreshed_at_most_once_a_minute(api, app):

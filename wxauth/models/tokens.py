@@ -1,7 +1,6 @@
 """WeChat access_tokens, one per appid, shared by every process through the database."""
 
 from datetime import datetime
-
 from typing import Optional
 
 from sqlalchemy import String, Text
