@@ -87,7 +87,10 @@ def _timed(call):
 def test_login_errcode(client, sandbox, app, errcode, status, error):
     code, _ = sandbox.login_code()
     sandbox.fault("jscode2session", errcode=errcode, count=2)
-    assert_error(_timed(lambda: client.post("/api/auth/login", json={"code": code})), status, error)
+    resp = _timed(lambda: client.post("/api/auth/login", json={"code": code}))
+    assert_error(resp, status, error)
+    if status == 429:
+        assert resp.headers["Retry-After"] == "60"
     with app.app_context():
         event = db.session.scalar(select(LoginEvent))
     assert (event.outcome, event.wechat_errcode) == (error, errcode)

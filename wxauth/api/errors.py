@@ -49,7 +49,10 @@ def _is_api() -> bool:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def app_error(exc: AppError):
-        return error_response(exc.code, exc.message, exc.status)
+        response = error_response(exc.code, exc.message, exc.status)
+        if exc.status == 429:
+            response.headers["Retry-After"] = "60"  # WeChat's 45011 limits are per minute
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
