@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import struct
 import time
 
 from flask import Response, current_app, jsonify, request
@@ -43,6 +45,7 @@ def _fault(endpoint: str):
     if fault.body == "empty":
         return Response("", status=fault.status or 200, mimetype="application/json")
     if fault.body == "reset":
+        _reset_connection()
         return Response(_cut_off(), status=200, mimetype="application/json", headers={"Content-Length": "64"})
     if fault.body == "garbage":
         return Response('{"errcode": 0, "openid"', status=fault.status or 200, mimetype="application/json")
@@ -55,6 +58,18 @@ def _fault(endpoint: str):
 
 class SimulatedReset(ConnectionResetError):
     """Raised mid-body so the server drops the connection, as a reset would."""
+
+
+def _reset_connection() -> None:
+    """Send a TCP reset on the client's connection (werkzeug's and gunicorn's servers expose it)."""
+    sock = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
+    if sock is None:
+        return  # another server: _cut_off still breaks the answer off mid-body
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 def _cut_off():
