@@ -8,6 +8,7 @@ from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wxauth.models.base import Base
+from wxauth.security import fingerprint
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 
@@ -29,6 +30,11 @@ class Operator(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses to sign in inactive accounts
         return not self.disabled
+
+    def get_id(self) -> str:
+        # What the session cookie stores: the id plus a tag of the password hash, so that a
+        # password change signs the operator out of every browser.
+        return f"{self.id}:{fingerprint(self.password_hash)}"
 
     def __repr__(self) -> str:
         return f"<Operator {self.id} {self.username}>"
