@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config
 from wxauth import database
-from wxauth.extensions import csrf, db, migrate
+from wxauth.extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("wxauth")
@@ -60,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    login_manager.init_app(app)
 
 
 def register_wechat(app: Flask) -> None:
@@ -73,11 +74,12 @@ def register_wechat(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from wxauth import api, health
+    from wxauth import api, dashboard, health
 
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies: CSRF does not apply
     app.register_blueprint(health.bp)
+    dashboard.init_app(app)  # cookie sessions: CSRF applies to every form
     if app.config["WXAUTH_SANDBOX"]:
         from wxauth import sandbox
 
