@@ -1,4 +1,4 @@
-"""Flask CLI commands, registered by the factory."""
+"""Flask CLI commands, registered by the factory; each group lives next to what it acts on."""
 
 from __future__ import annotations
 
@@ -6,4 +6,8 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Nothing yet beyond Flask-Migrate's `flask db`; feature commands register here."""
+    from wxauth.dashboard.cli import operator_cli
+    from wxauth.demo.cli import demo_cli
+
+    app.cli.add_command(operator_cli)
+    app.cli.add_command(demo_cli)
