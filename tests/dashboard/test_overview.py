@@ -101,3 +101,14 @@ def test_phone_api_calls_and_success_rate(signed_in_client, api, sandbox):
         "calls_24h": "2",
     }
     assert "40029" in soup.select_one("#phone-api table").get_text()
+
+
+def test_overview_is_cached_for_a_minute(signed_in_client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "WXAUTH_DASHBOARD_CACHE_SECONDS", 60)
+    app.extensions.pop("wxauth.dashboard.overview", None)
+    assert total(signed_in_client.page("dashboard.overview"), "users") == "0"
+    with app.app_context():
+        factories.user()
+    assert total(signed_in_client.page("dashboard.overview"), "users") == "0"
+    app.extensions.pop("wxauth.dashboard.overview")
+    assert total(signed_in_client.page("dashboard.overview"), "users") == "1"

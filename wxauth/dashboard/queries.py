@@ -7,6 +7,7 @@ page 20,000 costs what page 1 costs and no page view counts the whole table.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable, Iterator
@@ -23,6 +24,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MAX_ID = 2**63 - 1
 # Spelled exactly as the ix_users_phone_last4 expression index, literal 3 included (a bound
 # parameter would not match the index expression).
+# What an openid or unionid looks like (28 characters in practice): never a nickname.
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 PHONE_LAST4 = func.substr(User.phone_number, func.length(User.phone_number) - literal_column("3"))
 
 
@@ -142,7 +145,8 @@ def text(value: str | None, limit: int = 64) -> str | None:
 
 def user_search(q: str) -> Any:
     """openid or unionid exactly; a number as a user id, the last 4 phone digits or a whole
-    phone number; anything else also as part of a nickname (case-insensitive)."""
+    phone number; anything else (but an openid-like token) also as part of a nickname,
+    in any case."""
     conds: list = [User.openid == q, User.unionid == q]
     digits = q.lstrip("+")
     if digits.isdigit():
@@ -152,8 +156,9 @@ def user_search(q: str) -> Any:
             conds.append(PHONE_LAST4 == digits)
         elif len(digits) > 4:
             conds.append(User.phone_number == digits[-20:])
-    else:
-        # Digits alone skip this: LIKE '%…%' can use no index and would scan every user.
+    elif not TOKEN.match(q):
+        # Digits alone, and long tokens pasted from logs (openids, unionids), skip this:
+        # LIKE '%…%' can use no index and would scan every user to find nothing.
         conds.append(func.lower(User.nickname).contains(q.lower(), autoescape=True))
     return or_(*conds)
 
