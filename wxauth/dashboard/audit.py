@@ -8,12 +8,14 @@ from flask import render_template, request
 from sqlalchemy import select
 
 from wxauth.dashboard import bp
-from wxauth.dashboard.queries import Filters, keyset_page, text
+from wxauth.dashboard.queries import Filters, text
 from wxauth.models import Operator, PhoneReveal, User
 
 
 @dataclass
 class RevealFilters(Filters):
+    model = PhoneReveal
+
     operator: str | None = None
 
     def statement(self):
@@ -30,5 +32,5 @@ class RevealFilters(Filters):
 @bp.get("/reveals")
 def reveals():
     filters = RevealFilters(operator=text(request.args.get("operator")))
-    page = keyset_page(filters.statement(), PhoneReveal, request.args, key=lambda row: row.PhoneReveal)
+    page = filters.page(request.args)
     return render_template("dashboard/audit/reveals.html", filters=filters, page=page)

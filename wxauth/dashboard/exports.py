@@ -18,9 +18,8 @@ from wxauth.dashboard.failures import FailureFilters
 from wxauth.dashboard.formatting import mask_phone, operator_zone
 from wxauth.dashboard.labels import reason_hint
 from wxauth.dashboard.logins import LoginFilters
-from wxauth.dashboard.queries import iterate
 from wxauth.dashboard.users import UserFilters
-from wxauth.models import Failure, LoginEvent, User, utcnow
+from wxauth.models import utcnow
 
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -63,7 +62,7 @@ def _stream(name: str, header: list[str], rows: Iterable, to_row: Callable) -> R
 
 @bp.get("/users.csv")
 def users_csv():
-    stmt = UserFilters.parse(request.args).statement()
+    filters = UserFilters.parse(request.args)
     header = ["id", "appid", "openid", "unionid", "nickname", "gender", "phone (masked)", "phone_bound_at", "created_at", "last_login_at"]
 
     def to_row(row):
@@ -71,28 +70,28 @@ def users_csv():
         phone = mask_phone(u.phone_number) if u.phone_number else None
         return [u.id, u.appid, u.openid, u.unionid, u.nickname, u.gender, phone, u.phone_bound_at, u.created_at, u.last_login_at]
 
-    return _stream("users", header, iterate(stmt, User, key=lambda row: row.User), to_row)
+    return _stream("users", header, filters.rows(), to_row)
 
 
 @bp.get("/logins.csv")
 def logins_csv():
-    stmt = LoginFilters.parse(request.args).statement()
+    filters = LoginFilters.parse(request.args)
     header = ["time", "appid", "user_id", "nickname", "openid", "outcome", "wechat_errcode", "latency_ms", "new_user", "ip", "user_agent"]
 
     def to_row(row):
         e = row.LoginEvent
         return [e.created_at, e.appid, e.user_id, row.nickname, e.openid, e.outcome, e.wechat_errcode, e.upstream_ms, e.is_new_user, e.ip, e.user_agent]
 
-    return _stream("logins", header, iterate(stmt, LoginEvent, key=lambda row: row.LoginEvent), to_row)
+    return _stream("logins", header, filters.rows(), to_row)
 
 
 @bp.get("/failures.csv")
 def failures_csv():
-    stmt = FailureFilters.parse(request.args).statement()
+    filters = FailureFilters.parse(request.args)
     header = ["time", "appid", "user_id", "nickname", "kind", "reason", "hint", "wechat_errcode", "key_age_s", "ip", "user_agent"]
 
     def to_row(row):
         f = row.Failure
         return [f.created_at, f.appid, f.user_id, row.nickname, f.kind, f.reason, reason_hint(f.reason, f.wechat_errcode), f.wechat_errcode, f.session_key_age_s, f.ip, f.user_agent]
 
-    return _stream("failures", header, iterate(stmt, Failure, key=lambda row: row.Failure), to_row)
+    return _stream("failures", header, filters.rows(), to_row)

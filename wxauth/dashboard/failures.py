@@ -11,12 +11,14 @@ from werkzeug.datastructures import MultiDict
 
 from wxauth.dashboard import bp
 from wxauth.dashboard.labels import FAILURE_KINDS, FAILURE_REASONS
-from wxauth.dashboard.queries import Filters, choice, in_date_range, keyset_page, parse_date
+from wxauth.dashboard.queries import Filters, choice, in_date_range, parse_date
 from wxauth.models import Failure, User
 
 
 @dataclass
 class FailureFilters(Filters):
+    model = Failure
+
     kind: str | None = None
     reason: str | None = None
     start: date | None = None
@@ -48,7 +50,7 @@ class FailureFilters(Filters):
 @bp.get("/failures")
 def failures():
     filters = FailureFilters.parse(request.args)
-    page = keyset_page(filters.statement(), Failure, request.args, key=lambda row: row.Failure)
+    page = filters.page(request.args)
     return render_template(
         "dashboard/failures/index.html",
         filters=filters,

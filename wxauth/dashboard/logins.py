@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from wxauth.dashboard import bp
 from wxauth.dashboard.labels import LOGIN_OUTCOMES
-from wxauth.dashboard.queries import Filters, choice, in_date_range, keyset_page, parse_date, text
+from wxauth.dashboard.queries import Filters, choice, in_date_range, parse_date, text
 from wxauth.dashboard.users import app_choices
 from wxauth.models import LoginEvent, User
 
@@ -20,6 +20,8 @@ FAILED = "failed"  # any outcome but success
 
 @dataclass
 class LoginFilters(Filters):
+    model = LoginEvent
+
     outcome: str | None = None
     app: str | None = None
     start: date | None = None
@@ -59,7 +61,7 @@ def outcome_choices() -> list[tuple[str, str]]:
 @bp.get("/logins")
 def logins():
     filters = LoginFilters.parse(request.args)
-    page = keyset_page(filters.statement(), LoginEvent, request.args, key=lambda row: row.LoginEvent)
+    page = filters.page(request.args)
     return render_template(
         "dashboard/logins/index.html", filters=filters, page=page, apps=app_choices(), outcomes=outcome_choices()
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Callable, Iterator
+from typing import Any, ClassVar, Iterator
 
 from sqlalchemy import and_, func, literal_column, or_, select
 from werkzeug.datastructures import MultiDict
@@ -55,8 +55,9 @@ class Page:
     older: Cursor | None = None  # ?after=… shows the rows just older
 
 
-def keyset_page(stmt, model, args: MultiDict, key: Callable[[Any], Any], size: int = PAGE_SIZE) -> Page:
-    """One page of `stmt` (newest first), positioned by ?after= or ?before= in `args`."""
+def keyset_page(stmt, model, args: MultiDict, size: int = PAGE_SIZE) -> Page:
+    """One page of `stmt` (newest first, by `model`'s created_at and id; each row holds a
+    `model` entity), positioned by ?after= or ?before= in `args`."""
     created, row_id = model.created_at, model.id
     before = Cursor.parse(args.get("before"))
     after = None if before else Cursor.parse(args.get("after"))
@@ -75,17 +76,17 @@ def keyset_page(stmt, model, args: MultiDict, key: Callable[[Any], Any], size: i
         rows = rows[:size]
     page = Page(rows)
     if rows:
-        first, last = key(rows[0]), key(rows[-1])
+        first, last = getattr(rows[0], model.__name__), getattr(rows[-1], model.__name__)
         page.newer = Cursor(first.created_at, first.id) if more_newer else None
         page.older = Cursor(last.created_at, last.id) if (before is not None or more_older) else None
     return page
 
 
-def iterate(stmt, model, key: Callable[[Any], Any], batch: int = 1000) -> Iterator:
+def iterate(stmt, model, batch: int = 1000) -> Iterator:
     """Every row of `stmt`, newest first, fetched a keyset batch at a time (for exports)."""
     args: MultiDict = MultiDict()
     while True:
-        page = keyset_page(stmt, model, args, key, size=batch)
+        page = keyset_page(stmt, model, args, size=batch)
         yield from page.rows
         if page.older is None:
             return
@@ -115,7 +116,19 @@ def in_date_range(column, start: date | None, end: date | None) -> list:
 
 
 class Filters:
-    """Base for a list's filters: parsed leniently from the query string (a bad value is dropped)."""
+    """Base for a list's filters: parsed leniently from the query string (a bad value is
+    dropped); `statement()` selects `model` rows (and what is shown beside them)."""
+
+    model: ClassVar[type]
+
+    def statement(self):
+        raise NotImplementedError
+
+    def page(self, args: MultiDict) -> Page:
+        return keyset_page(self.statement(), self.model, args)
+
+    def rows(self) -> Iterator:
+        return iterate(self.statement(), self.model)
 
     def args(self, **changes) -> dict:
         """The query-string form of these filters, with `changes` applied, without empty values."""

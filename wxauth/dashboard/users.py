@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from wxauth.dashboard import bp
-from wxauth.dashboard.queries import Filters, active_sessions, choice, keyset_page, text, user_search
+from wxauth.dashboard.queries import Filters, active_sessions, choice, text, user_search
 from wxauth.extensions import db
 from wxauth.models import Failure, LoginEvent, Operator, PhoneReveal, User
 from wxauth.security import fingerprint
@@ -22,6 +22,8 @@ HISTORY = 20
 
 @dataclass
 class UserFilters(Filters):
+    model = User
+
     q: str | None = None
     app: str | None = None
     phone: str | None = None
@@ -51,7 +53,7 @@ def app_choices() -> list[tuple[str, str]]:
 @bp.get("/users")
 def users():
     filters = UserFilters.parse(request.args)
-    page = keyset_page(filters.statement(), User, request.args, key=lambda row: row.User)
+    page = filters.page(request.args)
     return render_template(
         "dashboard/users/index.html",
         filters=filters,
