@@ -31,7 +31,7 @@ def test_lists_failures_with_hints_and_key_age(signed_in_client, failures):
     assert "4 s" in padding and "阿失" in padding
     assert "2 h 1 min" in soup.select_one("tr[data-reason=not_json]").get_text()
     errcode = soup.select_one("tr[data-reason=wechat_errcode]").get_text(" ", strip=True)
-    assert "40029" in errcode and "Invalid or already used code" in errcode
+    assert "40029" in errcode and "a wx.login code sent instead of the phone code" in errcode
 
 
 @pytest.mark.parametrize(

@@ -75,10 +75,9 @@ def test_activity_charts(signed_in_client, app):
         factories.failure(created_at=now)
     soup = signed_in_client.page("dashboard.overview")
     today = str(datetime.now(ZoneInfo("Asia/Shanghai")).date())
-    points = {
-        dot.select_one("title").get_text().split(" ", 2)[2]: int(dot["data-value"])
-        for dot in soup.select(f"#activity-chart circle[data-day='{today}']")
-    }
+    dots = soup.select(f"#activity-chart circle[data-day='{today}']")
+    points = {dot["data-series"]: int(dot["data-value"]) for dot in dots}
+    assert all(dot.select_one("title").get_text().endswith("so far") for dot in dots)
     assert points == {"logins": 4, "failed logins": 1, "decryption and phone failures": 1}
 
 

@@ -54,6 +54,11 @@ def _axes(days: list[date], top: int, step: int, height: int) -> list[str]:
     return parts
 
 
+def _title(day: date, value: int, name: str, days: list[date]) -> str:
+    so_far = " so far" if day == days[-1] else ""  # today is not over yet
+    return str(escape(f"{day:%Y-%m-%d}: {value:,} {name}{so_far}"))
+
+
 def _svg(label: str, parts: list[str], height: int) -> Markup:
     body = "".join(parts)
     return Markup(
@@ -72,7 +77,7 @@ def bar_chart(label: str, days: list[date], series: Series, height: int = HEIGHT
         bar = plot_h * value / top
         x = LEFT + slot * i + (slot - width) / 2
         y = TOP + plot_h - bar
-        title = escape(f"{day:%Y-%m-%d}: {value:,} {series.name}")
+        title = _title(day, value, series.name, days)
         parts.append(
             f'<rect class="bar {series.css}" data-day="{day}" data-value="{value}" x="{x:.1f}" y="{y:.1f}" '
             f'width="{width:.1f}" height="{bar:.1f}" rx="2"><title>{title}</title></rect>'
@@ -93,9 +98,9 @@ def line_chart(label: str, days: list[date], series: list[Series], height: int =
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in points)
         parts.append(f'<polyline class="line {s.css}" points="{path}"/>')
         for x, y, day, value in points:
-            title = escape(f"{day:%Y-%m-%d}: {value:,} {s.name}")
+            title = _title(day, value, s.name, days)
             parts.append(
-                f'<circle class="dot {s.css}" data-day="{day}" data-value="{value}" cx="{x:.1f}" cy="{y:.1f}" r="3">'
+                f'<circle class="dot {s.css}" data-series="{escape(s.name)}" data-day="{day}" data-value="{value}" cx="{x:.1f}" cy="{y:.1f}" r="3">'
                 f"<title>{title}</title></circle>"
             )
     return _svg(label, parts, height)

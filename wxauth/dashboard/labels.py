@@ -62,7 +62,7 @@ FAILURE_REASONS = {
 
 # What a WeChat errcode on a failed phone-code exchange usually means.
 ERRCODE_HINTS = {
-    40029: "Invalid or already used code: each getPhoneNumber code works once, within 5 minutes.",
+    40029: "Invalid code: expired (over 5 minutes), already used, or a wx.login code sent instead of the phone code.",
     40013: "The code came from another mini-program, or is a wx.login code rather than a phone code.",
     41008: "The client sent no code.",
     45011: "Rate limited: too many requests; the user can retry in a minute.",
