@@ -31,12 +31,17 @@ def test_create_prompts_twice_hidden(runner, app):
 
 
 def test_create_refuses_mismatch_short_password_and_duplicates(runner, app):
-    result = runner.invoke(args=["operator", "create", "dan"], input=f"{PASSWORD}\nother-password\n{PASSWORD}\n{PASSWORD}\n")
+    result = runner.invoke(
+        args=["operator", "create", "dan"], input=f"{PASSWORD}\nother-password\n{PASSWORD}\n{PASSWORD}\n"
+    )
     assert "do not match" in result.output
     assert runner.invoke(args=["operator", "create", "erin", "--password", "short"]).exit_code == 1
     assert runner.invoke(args=["operator", "create", "dan", "--password", PASSWORD]).exit_code == 1
     assert runner.invoke(args=["operator", "create", "bad name!", "--password", PASSWORD]).exit_code == 1
-    assert runner.invoke(args=["operator", "create", "zed", "--password", PASSWORD, "--time-zone", "Nowhere/X"]).exit_code == 1
+    assert (
+        runner.invoke(args=["operator", "create", "zed", "--password", PASSWORD, "--time-zone", "Nowhere/X"]).exit_code
+        == 1
+    )
 
 
 def test_list_disable_enable_and_set_password(runner, app, operator, dashboard):
@@ -82,6 +87,13 @@ def test_demo_seed(runner, app):
         newest = db.session.scalar(select(func.max(LoginEvent.created_at)))
         assert (newest - oldest).days >= 45  # spread over the 60 days
         assert db.session.scalar(select(func.count()).where(User.phone_number.is_not(None))) > 0
+
+
+def test_demo_seed_if_empty_runs_once(runner, app):
+    assert "Added 5 users" in runner.invoke(args=["demo", "seed", "--users", "5", "--if-empty"]).output
+    assert "skipped" in runner.invoke(args=["demo", "seed", "--users", "5", "--if-empty"]).output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 5
 
 
 def test_demo_commands_refuse_outside_sandbox(runner, app, monkeypatch):

@@ -58,7 +58,15 @@ def test_logins_export_streams_every_row_in_batches(signed_in_client, app):
         # More than one keyset batch of 1000, all in one statement.
         db.session.execute(
             LoginEvent.__table__.insert(),
-            [{"created_at": now - timedelta(seconds=i), "appid": factories.APPID, "outcome": "success", "is_new_user": False} for i in range(1105)],
+            [
+                {
+                    "created_at": now - timedelta(seconds=i),
+                    "appid": factories.APPID,
+                    "outcome": "success",
+                    "is_new_user": False,
+                }
+                for i in range(1105)
+            ],
         )
         db.session.commit()
     data = rows(signed_in_client.response("dashboard.logins_csv"))
@@ -80,7 +88,7 @@ def test_exports_never_hold_a_secret(signed_in_client, api, app):
 
 def test_formulas_are_defused(signed_in_client, app):
     with app.app_context():
-        factories.user(nickname="=HYPERLINK(\"http://evil\")")
+        factories.user(nickname='=HYPERLINK("http://evil")')
         factories.user(nickname="-1+2")
     data = rows(signed_in_client.response("dashboard.users_csv"))
-    assert sorted(r["nickname"] for r in data) == ["'-1+2", "'=HYPERLINK(\"http://evil\")"]
+    assert sorted(r["nickname"] for r in data) == ["'-1+2", '\'=HYPERLINK("http://evil")']

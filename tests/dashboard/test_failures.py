@@ -16,9 +16,23 @@ def reasons(soup) -> list[str]:
 def failures(app):
     with app.app_context():
         user = factories.user(nickname="阿失")
-        factories.failure(created_at=at("2026-03-01 02:00"), kind="phone_encrypted", reason="bad_padding", user_id=user.id, session_key_age_s=4)
-        factories.failure(created_at=at("2026-03-02 02:00"), kind="phone_code", reason="wechat_errcode", wechat_errcode=40029, user_id=user.id)
-        factories.failure(created_at=at("2026-03-03 02:00"), kind="userinfo_encrypted", reason="not_json", session_key_age_s=7300)
+        factories.failure(
+            created_at=at("2026-03-01 02:00"),
+            kind="phone_encrypted",
+            reason="bad_padding",
+            user_id=user.id,
+            session_key_age_s=4,
+        )
+        factories.failure(
+            created_at=at("2026-03-02 02:00"),
+            kind="phone_code",
+            reason="wechat_errcode",
+            wechat_errcode=40029,
+            user_id=user.id,
+        )
+        factories.failure(
+            created_at=at("2026-03-03 02:00"), kind="userinfo_encrypted", reason="not_json", session_key_age_s=7300
+        )
         factories.failure(created_at=at("2026-03-04 02:00"), kind="signature", reason="signature_mismatch")
         return user
 

@@ -12,7 +12,13 @@ from wxauth.dashboard.formatting import duration, mask_phone, user_agent
 
 @pytest.mark.parametrize(
     ("number", "masked"),
-    [("13800138000", "138****8000"), ("91234567", "****4567"), ("2015550123", "20****0123"), ("123", "****"), (None, "—")],
+    [
+        ("13800138000", "138****8000"),
+        ("91234567", "****4567"),
+        ("2015550123", "20****0123"),
+        ("123", "****"),
+        (None, "—"),
+    ],
 )
 def test_mask_phone(number, masked):
     assert mask_phone(number) == masked
@@ -20,7 +26,15 @@ def test_mask_phone(number, masked):
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(None, "—"), (0, "0 s"), (59, "59 s"), (60, "1 min"), (3600, "1 h"), (7300, "2 h 1 min"), (86400 * 3 + 3600 * 4, "3 d 4 h")],
+    [
+        (None, "—"),
+        (0, "0 s"),
+        (59, "59 s"),
+        (60, "1 min"),
+        (3600, "1 h"),
+        (7300, "2 h 1 min"),
+        (86400 * 3 + 3600 * 4, "3 d 4 h"),
+    ],
 )
 def test_duration(seconds, text):
     assert duration(seconds) == text

@@ -16,7 +16,15 @@ def outcomes(soup) -> list[str]:
 def events(app):
     with app.app_context():
         user = factories.user(nickname="阿登", openid="oLoginUser")
-        factories.login(created_at=at("2026-03-01 02:00"), outcome="success", user_id=user.id, openid="oLoginUser", upstream_ms=120, ip="1.2.3.4", user_agent="Mozilla/5.0 (iPhone) MicroMessenger/8.0.50")
+        factories.login(
+            created_at=at("2026-03-01 02:00"),
+            outcome="success",
+            user_id=user.id,
+            openid="oLoginUser",
+            upstream_ms=120,
+            ip="1.2.3.4",
+            user_agent="Mozilla/5.0 (iPhone) MicroMessenger/8.0.50",
+        )
         factories.login(created_at=at("2026-03-02 02:00"), outcome="invalid_code", wechat_errcode=40029, upstream_ms=35)
         factories.login(created_at=at("2026-03-03 02:00"), outcome="wechat_unavailable", appid="wxsecondapp000001")
         factories.login(created_at=at("2026-03-04 02:00"), outcome="success", openid="oSomeoneElse")
@@ -73,7 +81,12 @@ def test_operator_time_zone_setting(signed_in_client, app):
 
 def test_settings_refuse_an_unknown_zone(signed_in_client):
     page = signed_in_client.page("dashboard.settings")
-    assert signed_in_client.submit(page, signed_in_client.url("dashboard.settings"), data={"time_zone": "Mars/Olympus"}).status_code == 200
+    assert (
+        signed_in_client.submit(
+            page, signed_in_client.url("dashboard.settings"), data={"time_zone": "Mars/Olympus"}
+        ).status_code
+        == 200
+    )
     assert "Asia/Shanghai" in signed_in_client.page("dashboard.logins").select_one(".footer").get_text()
 
 

@@ -21,8 +21,19 @@ def people(app):
     now = utcnow()
     with app.app_context():
         rows = [
-            factories.user(nickname="阿东", phone_country_code="86", phone_number="13800138000", created_at=now - timedelta(hours=1)),
-            factories.user(nickname="小红", unionid="oUnionRed", phone_country_code="86", phone_number="13912345678", created_at=now - timedelta(hours=2)),
+            factories.user(
+                nickname="阿东",
+                phone_country_code="86",
+                phone_number="13800138000",
+                created_at=now - timedelta(hours=1),
+            ),
+            factories.user(
+                nickname="小红",
+                unionid="oUnionRed",
+                phone_country_code="86",
+                phone_number="13912345678",
+                created_at=now - timedelta(hours=2),
+            ),
             factories.user(nickname="Kevin_Z", openid="oKevinOpenid", created_at=now - timedelta(hours=3)),
             factories.user(nickname=None, created_at=now - timedelta(hours=4)),
         ]
@@ -116,10 +127,14 @@ def test_keyset_pages_newer_and_older(signed_in_client, app):
 
     second = BeautifulSoup(second.get_data(as_text=True), "html.parser")
     assert ids(second) == made[50:100]
-    third = BeautifulSoup(signed_in_client.client.get(second.select_one("a[rel=next]")["href"]).get_data(as_text=True), "html.parser")
+    third = BeautifulSoup(
+        signed_in_client.client.get(second.select_one("a[rel=next]")["href"]).get_data(as_text=True), "html.parser"
+    )
     assert ids(third) == made[100:]
     assert not third.select("a[rel=next]")
-    back = BeautifulSoup(signed_in_client.client.get(third.select_one("a[rel=prev]")["href"]).get_data(as_text=True), "html.parser")
+    back = BeautifulSoup(
+        signed_in_client.client.get(third.select_one("a[rel=prev]")["href"]).get_data(as_text=True), "html.parser"
+    )
     assert ids(back) == made[50:100]
 
 
@@ -141,7 +156,9 @@ def test_same_created_at_pages_by_id(signed_in_client, app):
     first = signed_in_client.page("dashboard.users")
     from bs4 import BeautifulSoup
 
-    second = BeautifulSoup(signed_in_client.client.get(first.select_one("a[rel=next]")["href"]).get_data(as_text=True), "html.parser")
+    second = BeautifulSoup(
+        signed_in_client.client.get(first.select_one("a[rel=next]")["href"]).get_data(as_text=True), "html.parser"
+    )
     assert sorted(ids(first) + ids(second)) == sorted(made)
     assert len(set(ids(first)) & set(ids(second))) == 0
 

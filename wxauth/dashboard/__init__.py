@@ -45,9 +45,10 @@ SECURITY_HEADERS = {
 
 
 def init_app(app: Flask) -> None:
-    from wxauth.dashboard import auth, formatting
+    from wxauth.dashboard import formatting
+    from wxauth.dashboard.auth import load_operator
 
-    login_manager.user_loader(auth.load_operator)
+    login_manager.user_loader(load_operator)
     login_manager.blueprint_login_views["dashboard"] = "dashboard.login"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"

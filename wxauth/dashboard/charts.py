@@ -48,9 +48,7 @@ def _axes(days: list[date], top: int, step: int, height: int) -> list[str]:
     for i, day in enumerate(days):
         if i % 5 == 0 or i == len(days) - 1:
             x = LEFT + slot * (i + 0.5)
-            parts.append(
-                f'<text class="axis" x="{x:.1f}" y="{height - 10}" text-anchor="middle">{day:%m-%d}</text>'
-            )
+            parts.append(f'<text class="axis" x="{x:.1f}" y="{height - 10}" text-anchor="middle">{day:%m-%d}</text>')
     return parts
 
 

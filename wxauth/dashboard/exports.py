@@ -63,12 +63,34 @@ def _stream(name: str, header: list[str], rows: Iterable, to_row: Callable) -> R
 @bp.get("/users.csv")
 def users_csv():
     filters = UserFilters.parse(request.args)
-    header = ["id", "appid", "openid", "unionid", "nickname", "gender", "phone (masked)", "phone_bound_at", "created_at", "last_login_at"]
+    header = [
+        "id",
+        "appid",
+        "openid",
+        "unionid",
+        "nickname",
+        "gender",
+        "phone (masked)",
+        "phone_bound_at",
+        "created_at",
+        "last_login_at",
+    ]
 
     def to_row(row):
         u = row.User
         phone = mask_phone(u.phone_number) if u.phone_number else None
-        return [u.id, u.appid, u.openid, u.unionid, u.nickname, u.gender, phone, u.phone_bound_at, u.created_at, u.last_login_at]
+        return [
+            u.id,
+            u.appid,
+            u.openid,
+            u.unionid,
+            u.nickname,
+            u.gender,
+            phone,
+            u.phone_bound_at,
+            u.created_at,
+            u.last_login_at,
+        ]
 
     return _stream("users", header, filters.rows(), to_row)
 
@@ -76,11 +98,35 @@ def users_csv():
 @bp.get("/logins.csv")
 def logins_csv():
     filters = LoginFilters.parse(request.args)
-    header = ["time", "appid", "user_id", "nickname", "openid", "outcome", "wechat_errcode", "latency_ms", "new_user", "ip", "user_agent"]
+    header = [
+        "time",
+        "appid",
+        "user_id",
+        "nickname",
+        "openid",
+        "outcome",
+        "wechat_errcode",
+        "latency_ms",
+        "new_user",
+        "ip",
+        "user_agent",
+    ]
 
     def to_row(row):
         e = row.LoginEvent
-        return [e.created_at, e.appid, e.user_id, row.nickname, e.openid, e.outcome, e.wechat_errcode, e.upstream_ms, e.is_new_user, e.ip, e.user_agent]
+        return [
+            e.created_at,
+            e.appid,
+            e.user_id,
+            row.nickname,
+            e.openid,
+            e.outcome,
+            e.wechat_errcode,
+            e.upstream_ms,
+            e.is_new_user,
+            e.ip,
+            e.user_agent,
+        ]
 
     return _stream("logins", header, filters.rows(), to_row)
 
@@ -88,10 +134,34 @@ def logins_csv():
 @bp.get("/failures.csv")
 def failures_csv():
     filters = FailureFilters.parse(request.args)
-    header = ["time", "appid", "user_id", "nickname", "kind", "reason", "hint", "wechat_errcode", "key_age_s", "ip", "user_agent"]
+    header = [
+        "time",
+        "appid",
+        "user_id",
+        "nickname",
+        "kind",
+        "reason",
+        "hint",
+        "wechat_errcode",
+        "key_age_s",
+        "ip",
+        "user_agent",
+    ]
 
     def to_row(row):
         f = row.Failure
-        return [f.created_at, f.appid, f.user_id, row.nickname, f.kind, f.reason, reason_hint(f.reason, f.wechat_errcode), f.wechat_errcode, f.session_key_age_s, f.ip, f.user_agent]
+        return [
+            f.created_at,
+            f.appid,
+            f.user_id,
+            row.nickname,
+            f.kind,
+            f.reason,
+            reason_hint(f.reason, f.wechat_errcode),
+            f.wechat_errcode,
+            f.session_key_age_s,
+            f.ip,
+            f.user_agent,
+        ]
 
     return _stream("failures", header, filters.rows(), to_row)

@@ -36,7 +36,10 @@ FAILURE_REASONS = {
         "Not JSON after decryption",
         "Decrypted with the wrong session key, usually a wx.login between getting the data and sending it.",
     ),
-    crypto.BAD_BASE64: ("Bad base64", "The client sent encryptedData or iv mangled, e.g. URL-encoded twice or truncated."),
+    crypto.BAD_BASE64: (
+        "Bad base64",
+        "The client sent encryptedData or iv mangled, e.g. URL-encoded twice or truncated.",
+    ),
     crypto.BAD_KEY_LENGTH: ("Bad key length", "The stored session key is not 16 bytes: log the user in again."),
     crypto.BAD_IV_LENGTH: ("Bad iv length", "The iv is not the 16-byte value WeChat returned with the data."),
     crypto.BAD_CIPHERTEXT_LENGTH: (
@@ -44,7 +47,10 @@ FAILURE_REASONS = {
         "encryptedData was cut or altered on its way: send it exactly as WeChat returned it.",
     ),
     crypto.APPID_MISMATCH: ("AppID mismatch (watermark)", "The data was produced for another mini-program's AppID."),
-    crypto.WATERMARK_EXPIRED: ("Watermark too old", "The data was sent long after WeChat produced it: send it right away."),
+    crypto.WATERMARK_EXPIRED: (
+        "Watermark too old",
+        "The data was sent long after WeChat produced it: send it right away.",
+    ),
     crypto.NO_SESSION_KEY: (
         "No session key",
         "The user has no current session key (logged out or never logged in): call wx.login, then retry.",

@@ -10,9 +10,8 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, select
-
 from flask import current_app
+from sqlalchemy import case, func, select
 
 from wxauth.dashboard.formatting import operator_zone
 from wxauth.dashboard.queries import local_midnight
@@ -123,9 +122,7 @@ def phone_api(since: datetime) -> PhoneApi:
             select(PhoneBind.method, func.count()).where(PhoneBind.created_at >= since).group_by(PhoneBind.method)
         ).all()
     )
-    failed = db.session.scalar(
-        select(func.count()).where(Failure.created_at >= since, Failure.kind == "phone_code")
-    )
+    failed = db.session.scalar(select(func.count()).where(Failure.created_at >= since, Failure.kind == "phone_code"))
     return PhoneApi(succeeded=binds.get("code", 0), failed=failed or 0, legacy_binds=binds.get("encrypted", 0))
 
 

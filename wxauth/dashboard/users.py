@@ -31,7 +31,9 @@ class UserFilters(Filters):
     @classmethod
     def parse(cls, args: MultiDict) -> UserFilters:
         apps = {a.appid for a in current_app.config["WXAUTH_APPS"]}
-        return cls(q=text(args.get("q")), app=choice(args.get("app"), apps), phone=choice(args.get("phone"), PHONE_CHOICES))
+        return cls(
+            q=text(args.get("q")), app=choice(args.get("app"), apps), phone=choice(args.get("phone"), PHONE_CHOICES)
+        )
 
     def statement(self):
         stmt = select(User)

@@ -18,7 +18,9 @@ DEMO_OPERATOR = "demo"
 
 def _sandbox_only() -> None:
     if not current_app.config["WXAUTH_SANDBOX"]:
-        raise click.ClickException("demo commands only run in sandbox mode (WXAUTH_SANDBOX=1): they would fill a real database with fake users")
+        raise click.ClickException(
+            "demo commands only run in sandbox mode (WXAUTH_SANDBOX=1): they would fill a real database with fake users"
+        )
 
 
 @demo_cli.command("operator")
@@ -37,13 +39,27 @@ def demo_operator() -> None:
 
 
 @demo_cli.command("seed")
-@click.option("--users", "count", type=click.IntRange(1, 2_000_000), default=1000, show_default=True, help="How many users to add.")
-@click.option("--days", type=click.IntRange(1, 365), default=60, show_default=True, help="How far back their history goes.")
+@click.option(
+    "--users",
+    "count",
+    type=click.IntRange(1, 2_000_000),
+    default=1000,
+    show_default=True,
+    help="How many users to add.",
+)
+@click.option(
+    "--days", type=click.IntRange(1, 365), default=60, show_default=True, help="How far back their history goes."
+)
 @click.option("--seed", "rng_seed", type=int, help="Random seed, for the same data every time.")
-def demo_seed(count: int, days: int, rng_seed: int | None) -> None:
+@click.option("--if-empty", is_flag=True, help="Do nothing if there are users already (for run scripts).")
+def demo_seed(count: int, days: int, rng_seed: int | None, if_empty: bool) -> None:
     """Add simulated users with logins, failures, phone binds and sessions over the past days."""
     _sandbox_only()
-    from wxauth.demo.seed import seed
+    from wxauth.demo.seed import has_users, seed
+
+    if if_empty and has_users():
+        click.echo("Demo seed skipped: the database already has users.")
+        return
 
     started = time.monotonic()
     with click.progressbar(length=count, label=f"Simulating {count:,} users", show_pos=True) as bar:

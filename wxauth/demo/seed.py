@@ -16,7 +16,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from wxauth.demo import people
 from wxauth.extensions import db
@@ -81,9 +81,7 @@ class Simulation:
         first_day = self.start.astimezone(CHINA).date()
         self.days = [first_day + timedelta(days=i) for i in range(days + 1)]
         # Growth from half to one and a half times the average, times the weekday shape.
-        self.day_weights = [
-            (0.5 + i / max(1, days)) * WEEKDAYS[day.weekday()] for i, day in enumerate(self.days)
-        ]
+        self.day_weights = [(0.5 + i / max(1, days)) * WEEKDAYS[day.weekday()] for i, day in enumerate(self.days)]
 
     def moment(self) -> datetime:
         """A random moment in the period, shaped by day and hour."""
@@ -91,7 +89,9 @@ class Simulation:
         for _ in range(20):
             day = rng.choices(self.days, self.day_weights)[0]
             hour = rng.choices(range(24), HOURS)[0]
-            local = datetime(day.year, day.month, day.day, hour, rng.randrange(60), rng.randrange(60), rng.randrange(10**6), CHINA)
+            local = datetime(
+                day.year, day.month, day.day, hour, rng.randrange(60), rng.randrange(60), rng.randrange(10**6), CHINA
+            )
             when = local.astimezone(self.now.tzinfo)
             if self.start <= when <= self.now:
                 return when
@@ -164,8 +164,14 @@ class Simulation:
     def login(self, when: datetime, appid: str, openid: str, device: dict, new: bool = False) -> dict:
         latency = int(self.rng.lognormvariate(math.log(85), 0.45))
         return {
-            "created_at": when, "appid": appid, "openid": openid, "outcome": "success",
-            "wechat_errcode": None, "upstream_ms": latency, "is_new_user": new, **device,
+            "created_at": when,
+            "appid": appid,
+            "openid": openid,
+            "outcome": "success",
+            "wechat_errcode": None,
+            "upstream_ms": latency,
+            "is_new_user": new,
+            **device,
         }
 
     def failed_login(self, when: datetime, appid: str, openid: str) -> tuple[dict, dict | None]:
@@ -173,18 +179,36 @@ class Simulation:
         outcome, errcode, _ = rng.choices(LOGIN_FAILURES, [w for *_, w in LOGIN_FAILURES])[0]
         device = self.client()
         reached = outcome in ("decrypt_failed", "invalid_signature")  # code2Session worked
-        latency = 10000 if outcome == "wechat_unavailable" and errcode is None else int(rng.lognormvariate(math.log(85), 0.5))
+        latency = (
+            10000 if outcome == "wechat_unavailable" and errcode is None else int(rng.lognormvariate(math.log(85), 0.5))
+        )
         event = {
-            "created_at": when, "appid": appid, "openid": openid if reached else None, "user_id": None,
-            "outcome": outcome, "wechat_errcode": errcode, "upstream_ms": latency, "is_new_user": False, **device,
+            "created_at": when,
+            "appid": appid,
+            "openid": openid if reached else None,
+            "user_id": None,
+            "outcome": outcome,
+            "wechat_errcode": errcode,
+            "upstream_ms": latency,
+            "is_new_user": False,
+            **device,
         }
         failure = None
         if reached:
-            kind, reason = ("signature", "signature_mismatch") if outcome == "invalid_signature" else (
-                "userinfo_encrypted", rng.choice([crypto.BAD_PADDING, crypto.BAD_PADDING, crypto.NOT_JSON]))
+            kind, reason = (
+                ("signature", "signature_mismatch")
+                if outcome == "invalid_signature"
+                else ("userinfo_encrypted", rng.choice([crypto.BAD_PADDING, crypto.BAD_PADDING, crypto.NOT_JSON]))
+            )
             failure = {
-                "created_at": when, "appid": appid, "user_id": None, "kind": kind, "reason": reason,
-                "wechat_errcode": None, "session_key_age_s": 0, **device,
+                "created_at": when,
+                "appid": appid,
+                "user_id": None,
+                "kind": kind,
+                "reason": reason,
+                "wechat_errcode": None,
+                "session_key_age_s": 0,
+                **device,
             }
         return event, failure
 
@@ -201,12 +225,22 @@ class Simulation:
         for _ in range(rng.choices((0, 1, 2), (80, 15, 5))[0]):
             kind, reason, errcode, _ = rng.choices(PHONE_FAILURES, [w for *_, w in PHONE_FAILURES])[0]
             # A stale key fails seconds after wx.login re-issued it; no key has no age.
-            age = None if reason == crypto.NO_SESSION_KEY else (
-                rng.randint(0, 8) if reason in (crypto.BAD_PADDING, crypto.NOT_JSON) else rng.randint(30, 4000))
-            failures.append({
-                "created_at": when, "appid": appid, "kind": kind, "reason": reason, "wechat_errcode": errcode,
-                "session_key_age_s": age if kind == "phone_encrypted" else None, **device,
-            })
+            age = (
+                None
+                if reason == crypto.NO_SESSION_KEY
+                else (rng.randint(0, 8) if reason in (crypto.BAD_PADDING, crypto.NOT_JSON) else rng.randint(30, 4000))
+            )
+            failures.append(
+                {
+                    "created_at": when,
+                    "appid": appid,
+                    "kind": kind,
+                    "reason": reason,
+                    "wechat_errcode": errcode,
+                    "session_key_age_s": age if kind == "phone_encrypted" else None,
+                    **device,
+                }
+            )
             when += timedelta(seconds=rng.randint(5, 120))
         if roll > 0.46 or when > self.now:
             return [], failures  # gave up
@@ -220,12 +254,17 @@ class Simulation:
             started = event["created_at"]
             if started + self.ttl < self.now - timedelta(days=7):
                 continue
-            rows.append({
-                "id": secrets.token_urlsafe(16), "created_at": started, "expires_at": started + self.ttl,
-                "last_seen_at": min(self.now, started + timedelta(minutes=self.rng.randint(1, 240))),
-                "revoked_at": started + timedelta(hours=1) if self.rng.random() < 0.08 else None,
-                "ip": event["ip"], "user_agent": event["user_agent"],
-            })
+            rows.append(
+                {
+                    "id": secrets.token_urlsafe(16),
+                    "created_at": started,
+                    "expires_at": started + self.ttl,
+                    "last_seen_at": min(self.now, started + timedelta(minutes=self.rng.randint(1, 240))),
+                    "revoked_at": started + timedelta(hours=1) if self.rng.random() < 0.08 else None,
+                    "ip": event["ip"],
+                    "user_agent": event["user_agent"],
+                }
+            )
         return rows
 
 
@@ -250,7 +289,13 @@ def _insert(batch: Batch, counts: Counts) -> None:
     counts.sessions += len(sessions)
 
 
-def seed(users: int, days: int = 60, rng_seed: int | None = None, progress: Callable[[int], None] = lambda n: None) -> Counts:
+def has_users() -> bool:
+    return db.session.scalar(select(User.id).limit(1)) is not None
+
+
+def seed(
+    users: int, days: int = 60, rng_seed: int | None = None, progress: Callable[[int], None] = lambda n: None
+) -> Counts:
     """Add `users` simulated users with `days` days of history; report progress per batch."""
     sim = Simulation(days, random.Random(rng_seed), utcnow())
     counts = Counts()

@@ -79,7 +79,9 @@ def all_operators() -> list[Operator]:
 def create(username: str, password: str, time_zone: str = DEFAULT_TIME_ZONE) -> Operator:
     name = normalize_username(username)
     if not USERNAME.match(name):
-        raise OperatorError("a username is 2-64 characters: letters, digits and _ . @ -, starting with a letter or digit")
+        raise OperatorError(
+            "a username is 2-64 characters: letters, digits and _ . @ -, starting with a letter or digit"
+        )
     if find(name) is not None:
         raise OperatorError(f"an operator named {name!r} already exists")
     operator = Operator(
