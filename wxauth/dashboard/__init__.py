@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, current_app, render_template, request
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -58,9 +58,12 @@ def init_app(app: Flask) -> None:
 
 @bp.before_request
 def require_operator():
-    if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    if request.method != "GET":
+        # A form posted after the session ended: coming back to its URL by GET would 405.
+        return redirect(url_for("dashboard.login"))
+    return login_manager.unauthorized()
 
 
 @bp.after_request
