@@ -51,6 +51,7 @@ def upgrade():
     sa.Column('method', sa.String(length=16), nullable=False),
     sa.Column('ip', sa.String(length=64), nullable=True),
     sa.Column('user_agent', sa.String(length=256), nullable=True),
+    sa.Column('request_id', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_phone_binds_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_phone_binds'))
     )

@@ -37,7 +37,7 @@ def people(app):
             factories.user(nickname="Kevin_Z", openid="oKevinOpenid", created_at=now - timedelta(hours=3)),
             factories.user(nickname=None, created_at=now - timedelta(hours=4)),
         ]
-        return {name: row.id for name, row in zip(("dong", "red", "kevin", "anon"), rows)}
+        return {name: row.id for name, row in zip(("dong", "red", "kevin", "anon"), rows, strict=True)}
 
 
 def test_lists_users_newest_first(signed_in_client, people):

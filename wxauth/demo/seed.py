@@ -269,7 +269,7 @@ class Simulation:
 
 
 def _with_user(groups: list[list[dict]], ids: list[int]) -> list[dict]:
-    return [{**row, "user_id": user_id} for user_id, rows in zip(ids, groups) for row in rows]
+    return [{**row, "user_id": user_id} for user_id, rows in zip(ids, groups, strict=True) for row in rows]
 
 
 def _insert(batch: Batch, counts: Counts) -> None:
@@ -297,7 +297,7 @@ def seed(
     users: int, days: int = 60, rng_seed: int | None = None, progress: Callable[[int], None] = lambda n: None
 ) -> Counts:
     """Add `users` simulated users with `days` days of history; report progress per batch."""
-    sim = Simulation(days, random.Random(rng_seed), utcnow())
+    sim = Simulation(days, random.Random(rng_seed), utcnow())  # noqa: S311 - simulated data, no secret
     counts = Counts()
     for start in range(0, users, BATCH):
         batch = Batch()

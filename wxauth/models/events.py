@@ -87,3 +87,5 @@ class PhoneBind(Base):
     method: Mapped[str] = mapped_column(String(16))
     ip: Mapped[Optional[str]] = mapped_column(String(64))
     user_agent: Mapped[Optional[str]] = mapped_column(String(256))
+    # The request that bound it, like the other event rows (set where requests carry an id).
+    request_id: Mapped[Optional[str]] = mapped_column(String(64))
