@@ -51,12 +51,9 @@ def test_operator_finds_a_user_and_revokes_a_session(page, operator, api, sandbo
     assert page.js_errors == []
 
 
-def test_dismissing_the_confirmation_revokes_nothing(page, operator, api):
+def test_dismissing_the_confirmation_revokes_nothing(page, dashboard_login, api):
     session = api.login()
-    page.goto("/dashboard/login")
-    page.fill("#username", operator.username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    dashboard_login(page)
     page.goto(f"/dashboard/users/{session.user['id']}")
     page.once("dialog", lambda dialog: dialog.dismiss())
     page.click("#sessions button:has-text('Revoke all')")
