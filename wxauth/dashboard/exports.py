@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from flask import Response, request, stream_with_context
 
@@ -38,14 +38,56 @@ def _cell(value) -> str | int:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def _stream(name: str, header: list[str], rows: Iterable, to_row: Callable) -> Response:
+Columns = dict[str, Callable[[Any], Any]]  # header -> value of a row
+
+USER_COLUMNS: Columns = {
+    "id": lambda r: r.User.id,
+    "appid": lambda r: r.User.appid,
+    "openid": lambda r: r.User.openid,
+    "unionid": lambda r: r.User.unionid,
+    "nickname": lambda r: r.User.nickname,
+    "gender": lambda r: r.User.gender,
+    "phone (masked)": lambda r: mask_phone(r.User.phone_number) if r.User.phone_number else None,
+    "phone_bound_at": lambda r: r.User.phone_bound_at,
+    "created_at": lambda r: r.User.created_at,
+    "last_login_at": lambda r: r.User.last_login_at,
+}
+LOGIN_COLUMNS: Columns = {
+    "time": lambda r: r.LoginEvent.created_at,
+    "appid": lambda r: r.LoginEvent.appid,
+    "user_id": lambda r: r.LoginEvent.user_id,
+    "nickname": lambda r: r.nickname,
+    "openid": lambda r: r.LoginEvent.openid,
+    "outcome": lambda r: r.LoginEvent.outcome,
+    "wechat_errcode": lambda r: r.LoginEvent.wechat_errcode,
+    "latency_ms": lambda r: r.LoginEvent.upstream_ms,
+    "new_user": lambda r: r.LoginEvent.is_new_user,
+    "ip": lambda r: r.LoginEvent.ip,
+    "user_agent": lambda r: r.LoginEvent.user_agent,
+}
+FAILURE_COLUMNS: Columns = {
+    "time": lambda r: r.Failure.created_at,
+    "appid": lambda r: r.Failure.appid,
+    "user_id": lambda r: r.Failure.user_id,
+    "nickname": lambda r: r.nickname,
+    "kind": lambda r: r.Failure.kind,
+    "reason": lambda r: r.Failure.reason,
+    "hint": lambda r: reason_hint(r.Failure.reason, r.Failure.wechat_errcode),
+    "wechat_errcode": lambda r: r.Failure.wechat_errcode,
+    "key_age_s": lambda r: r.Failure.session_key_age_s,
+    "ip": lambda r: r.Failure.ip,
+    "user_agent": lambda r: r.Failure.user_agent,
+}
+
+
+def _stream(name: str, columns: Columns, rows: Iterable) -> Response:
     def generate() -> Iterator[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         buffer.write("\ufeff")  # a BOM, so that Excel reads the Chinese nicknames as UTF-8
-        writer.writerow(header)
+        writer.writerow(columns)
         for count, row in enumerate(rows, 1):
-            writer.writerow([_cell(v) for v in to_row(row)])
+            writer.writerow([_cell(value(row)) for value in columns.values()])
             if count % 200 == 0:
                 yield buffer.getvalue()
                 buffer.seek(0)
@@ -62,106 +104,14 @@ def _stream(name: str, header: list[str], rows: Iterable, to_row: Callable) -> R
 
 @bp.get("/users.csv")
 def users_csv():
-    filters = UserFilters.parse(request.args)
-    header = [
-        "id",
-        "appid",
-        "openid",
-        "unionid",
-        "nickname",
-        "gender",
-        "phone (masked)",
-        "phone_bound_at",
-        "created_at",
-        "last_login_at",
-    ]
-
-    def to_row(row):
-        u = row.User
-        phone = mask_phone(u.phone_number) if u.phone_number else None
-        return [
-            u.id,
-            u.appid,
-            u.openid,
-            u.unionid,
-            u.nickname,
-            u.gender,
-            phone,
-            u.phone_bound_at,
-            u.created_at,
-            u.last_login_at,
-        ]
-
-    return _stream("users", header, filters.rows(), to_row)
+    return _stream("users", USER_COLUMNS, UserFilters.parse(request.args).rows())
 
 
 @bp.get("/logins.csv")
 def logins_csv():
-    filters = LoginFilters.parse(request.args)
-    header = [
-        "time",
-        "appid",
-        "user_id",
-        "nickname",
-        "openid",
-        "outcome",
-        "wechat_errcode",
-        "latency_ms",
-        "new_user",
-        "ip",
-        "user_agent",
-    ]
-
-    def to_row(row):
-        e = row.LoginEvent
-        return [
-            e.created_at,
-            e.appid,
-            e.user_id,
-            row.nickname,
-            e.openid,
-            e.outcome,
-            e.wechat_errcode,
-            e.upstream_ms,
-            e.is_new_user,
-            e.ip,
-            e.user_agent,
-        ]
-
-    return _stream("logins", header, filters.rows(), to_row)
+    return _stream("logins", LOGIN_COLUMNS, LoginFilters.parse(request.args).rows())
 
 
 @bp.get("/failures.csv")
 def failures_csv():
-    filters = FailureFilters.parse(request.args)
-    header = [
-        "time",
-        "appid",
-        "user_id",
-        "nickname",
-        "kind",
-        "reason",
-        "hint",
-        "wechat_errcode",
-        "key_age_s",
-        "ip",
-        "user_agent",
-    ]
-
-    def to_row(row):
-        f = row.Failure
-        return [
-            f.created_at,
-            f.appid,
-            f.user_id,
-            row.nickname,
-            f.kind,
-            f.reason,
-            reason_hint(f.reason, f.wechat_errcode),
-            f.wechat_errcode,
-            f.session_key_age_s,
-            f.ip,
-            f.user_agent,
-        ]
-
-    return _stream("failures", header, filters.rows(), to_row)
+    return _stream("failures", FAILURE_COLUMNS, FailureFilters.parse(request.args).rows())
