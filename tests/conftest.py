@@ -184,3 +184,23 @@ def spawn_server(app_env, live_url):
     yield spawn
     for server in started:
         server.stop()
+
+
+@pytest.fixture()
+def dashboard_login(app):
+    """`sign_in(page)`: signs a browser page in to the dashboard as an operator it creates."""
+    from wxauth.services import operators
+
+    password = "browser-operator-password"
+
+    def sign_in(page, username: str = "browser-operator") -> None:
+        with app.app_context():
+            if operators.find(username) is None:
+                operators.create(username, password)
+        page.goto("/dashboard/login")
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/dashboard/")
+
+    return sign_in

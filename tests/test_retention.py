@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from wxauth.extensions import db
-from wxauth.models import Failure, LoginEvent, utcnow
+from wxauth.models import Failure, LoginEvent, PhoneBind, utcnow
 
 
 def _seed(app, days_ago: list[int]):
@@ -20,6 +20,7 @@ def _seed(app, days_ago: list[int]):
         db.session.execute(
             insert(Failure), [{"created_at": now - timedelta(days=d), "kind": "phone_encrypted", "reason": "bad_padding"} for d in days_ago]
         )
+        db.session.execute(insert(PhoneBind), [{"created_at": now - timedelta(days=d), "method": "code"} for d in days_ago])
         db.session.commit()
 
 
@@ -34,14 +35,15 @@ def test_purge_deletes_only_old_rows_in_batches(app, runner):
     assert result.exit_code == 0, result.output
     assert "login_events: deleted 4 rows" in result.output
     assert "failures: deleted 4 rows" in result.output
-    assert _count(app, LoginEvent) == 3 and _count(app, Failure) == 3
+    assert "phone_binds: deleted 4 rows" in result.output
+    assert _count(app, LoginEvent) == 3 and _count(app, Failure) == 3 and _count(app, PhoneBind) == 3
 
 
 def test_purge_can_keep_failures(app, runner):
     _seed(app, [300])
     result = runner.invoke(args=["events", "purge", "--older-than", "12h", "--no-failures"])
     assert result.exit_code == 0, result.output
-    assert _count(app, LoginEvent) == 0 and _count(app, Failure) == 1
+    assert _count(app, LoginEvent) == 0 and _count(app, Failure) == 1 and _count(app, PhoneBind) == 1
 
 
 @pytest.mark.parametrize("age", ["180", "0d", "-3d", "1w", ""])

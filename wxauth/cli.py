@@ -6,6 +6,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
+    from wxauth.dashboard.cli import operator_cli
+    from wxauth.demo.cli import demo_cli
     from wxauth.retention import events_cli
 
+    app.cli.add_command(operator_cli)
+    app.cli.add_command(demo_cli)
     app.cli.add_command(events_cli)

@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config
 from wxauth import database
-from wxauth.extensions import csrf, db, limiter, migrate
+from wxauth.extensions import csrf, db, limiter, login_manager, migrate
 from wxauth.json import JSONProvider
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +67,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
 
 
 def register_wechat(app: Flask) -> None:
@@ -80,12 +81,13 @@ def register_wechat(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from wxauth import api, health, metrics
+    from wxauth import api, dashboard, health, metrics
 
     app.register_blueprint(api.bp)
     app.register_blueprint(metrics.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies: CSRF does not apply
     app.register_blueprint(health.bp)
+    dashboard.init_app(app)  # cookie sessions: CSRF applies to every form
     if app.config["WXAUTH_SANDBOX"]:
         from wxauth import sandbox
 

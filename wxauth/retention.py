@@ -14,9 +14,9 @@ from flask.cli import AppGroup
 from sqlalchemy import delete, func, select
 
 from wxauth.extensions import db
-from wxauth.models import Failure, LoginEvent, utcnow
+from wxauth.models import Failure, LoginEvent, PhoneBind, utcnow
 
-events_cli = AppGroup("events", help="Login events and failures.")
+events_cli = AppGroup("events", help="Login events, failures and phone binds.")
 
 _AGE = re.compile(r"^(\d+)([dh])$")
 
@@ -46,11 +46,11 @@ def purge(model, cutoff: datetime, batch: int, progress=None) -> int:
 @events_cli.command("purge")
 @click.option("--older-than", "older_than", required=True, help="Age, e.g. 180d or 12h.")
 @click.option("--batch", default=5000, show_default=True, type=click.IntRange(1, 100000))
-@click.option("--failures/--no-failures", default=True, show_default=True, help="Also purge failures.")
+@click.option("--failures/--no-failures", default=True, show_default=True, help="Also purge failures and phone binds.")
 def purge_command(older_than: str, batch: int, failures: bool) -> None:
-    """Delete login events (and failures) older than the given age."""
+    """Delete login events (and failures and phone binds) older than the given age."""
     cutoff = utcnow() - parse_age(older_than)
-    models = [LoginEvent] + ([Failure] if failures else [])
+    models = [LoginEvent] + ([Failure, PhoneBind] if failures else [])
     for model in models:
         pending = db.session.scalar(select(func.count()).select_from(model).where(model.created_at < cutoff))
         with click.progressbar(length=pending, label=f"{model.__tablename__:<12}", show_pos=True) as bar:

@@ -90,7 +90,7 @@ def test_login_errcode(client, sandbox, app, errcode, status, error):
     resp = _timed(lambda: client.post("/api/auth/login", json={"code": code}))
     assert_error(resp, status, error)
     if status == 429:
-        assert resp.headers["Retry-After"] == "60"
+        assert int(resp.headers["Retry-After"]) > 0
     with app.app_context():
         event = db.session.scalar(select(LoginEvent))
     assert (event.outcome, event.wechat_errcode) == (error, errcode)

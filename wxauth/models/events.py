@@ -18,6 +18,8 @@ class LoginEvent(Base):
         Index("ix_login_events_created_at", "created_at"),
         Index("ix_login_events_user_id", "user_id", "created_at"),
         Index("ix_login_events_outcome", "outcome", "created_at"),
+        Index("ix_login_events_appid", "appid", "created_at"),
+        Index("ix_login_events_openid", "openid", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
@@ -64,4 +66,28 @@ class Failure(Base):
     session_key_age_s: Mapped[Optional[int]] = mapped_column(Integer)
     ip: Mapped[Optional[str]] = mapped_column(String(64))
     user_agent: Mapped[Optional[str]] = mapped_column(String(256))
+    request_id: Mapped[Optional[str]] = mapped_column(String(64))
+
+
+class PhoneBind(Base):
+    """One row per phone number successfully bound to a user.
+
+    With the phone_code failures this counts getuserphonenumber calls exactly: each
+    successful call is billed to the mini-program's owner.
+    """
+
+    __tablename__ = "phone_binds"
+    __table_args__ = (Index("ix_phone_binds_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    created_at: Mapped[datetime]
+    appid: Mapped[Optional[str]] = mapped_column(String(32))
+    user_id: Mapped[Optional[int]] = mapped_column(
+        BigIntId, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    # "code" (getuserphonenumber, billed) or "encrypted" (legacy data, decrypted locally)
+    method: Mapped[str] = mapped_column(String(16))
+    ip: Mapped[Optional[str]] = mapped_column(String(64))
+    user_agent: Mapped[Optional[str]] = mapped_column(String(256))
+    # The request that bound it, like the other event rows (set where requests carry an id).
     request_id: Mapped[Optional[str]] = mapped_column(String(64))

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from wxauth.models.base import Base
@@ -17,6 +17,12 @@ class User(Base):
     __table_args__ = (
         UniqueConstraint("appid", "openid"),
         Index("ix_users_created_at", "created_at"),
+        # The dashboard's lists: newest first within one app, and search by openid alone.
+        Index("ix_users_appid_created_at", "appid", "created_at"),
+        Index("ix_users_openid", "openid"),
+        # Operators find a user by the last 4 digits of the phone; the query must spell the
+        # expression exactly like this (see wxauth.dashboard.queries.PHONE_LAST4).
+        Index("ix_users_phone_last4", text("substr(phone_number, length(phone_number) - 3)")),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)

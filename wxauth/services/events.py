@@ -1,4 +1,4 @@
-"""Recording login attempts and failures.
+"""Recording login attempts, failures and phone binds.
 
 Each record is written in its own short transaction on its own connection, after the work
 it describes: a failure to record must never break, or roll back, a login.
@@ -12,7 +12,7 @@ from sqlalchemy import insert
 
 from wxauth.extensions import db
 from wxauth.metrics import DECRYPT_FAILURES, LOGINS, PHONE_CALLS
-from wxauth.models import Failure, LoginEvent, utcnow
+from wxauth.models import Failure, LoginEvent, PhoneBind, utcnow
 from wxauth.requestlog import current_request_id
 from wxauth.services import ClientInfo
 
@@ -69,6 +69,18 @@ def record_failure(
         reason=reason,
         wechat_errcode=wechat_errcode,
         session_key_age_s=session_key_age_s,
+        ip=client.ip,
+        user_agent=client.user_agent,
+    )
+
+
+def record_phone_bind(*, client: ClientInfo, method: str, appid: str | None, user_id: int | None) -> None:
+    _write(
+        PhoneBind,
+        created_at=utcnow(),
+        appid=appid,
+        user_id=user_id,
+        method=method,
         ip=client.ip,
         user_agent=client.user_agent,
     )

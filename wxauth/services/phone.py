@@ -50,7 +50,7 @@ def bind_by_code(app: MiniApp, user: User, code: str, client: ClientInfo) -> Pho
         events.record_failure(client=client, kind="phone_code", reason="malformed_answer", appid=app.appid, user_id=user.id)
         raise AppError("wechat_unavailable", "WeChat returned an unreadable phone number.", 502)
     PHONE_CALLS.labels("success").inc()
-    return _store(user, phone)
+    return _store(user, phone, "code", client)
 
 
 def bind_by_encrypted(app: MiniApp, user: User, encrypted_data: str, iv: str, client: ClientInfo) -> Phone:
@@ -81,7 +81,7 @@ def bind_by_encrypted(app: MiniApp, user: User, encrypted_data: str, iv: str, cl
     phone = _phone(data)
     if phone is None:
         raise fail(crypto.NOT_JSON)
-    return _store(user, phone)
+    return _store(user, phone, "encrypted", client)
 
 
 def _phone(info: dict) -> Phone | None:
@@ -99,10 +99,11 @@ def _phone(info: dict) -> Phone | None:
     return Phone(phone_number=full[:24], pure_phone_number=pure, country_code=country)
 
 
-def _store(user: User, phone: Phone) -> Phone:
+def _store(user: User, phone: Phone, method: str, client: ClientInfo) -> Phone:
     user = db.session.merge(user)
     user.phone_country_code = phone.country_code
     user.phone_number = phone.pure_phone_number
     user.phone_bound_at = utcnow()
     db.session.commit()
+    events.record_phone_bind(client=client, method=method, appid=user.appid, user_id=user.id)
     return phone

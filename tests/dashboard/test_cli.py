@@ -1,0 +1,106 @@
+"""flask operator … and flask demo …, through Flask's CLI runner."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tests.dashboard.conftest import PASSWORD
+from wxauth.extensions import db
+from wxauth.models import ApiSession, Failure, LoginEvent, Operator, PhoneBind, User
+
+
+def operator_named(app, name: str) -> Operator | None:
+    with app.app_context():
+        return db.session.scalar(select(Operator).where(Operator.username == name))
+
+
+def test_create_with_password(runner, app, dashboard):
+    result = runner.invoke(args=["operator", "create", "Bob", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    assert "Created operator 'bob'" in result.output
+    assert operator_named(app, "bob").password_hash.startswith("scrypt:")
+    assert dashboard.sign_in("bob", PASSWORD).status_code == 302
+
+
+def test_create_prompts_twice_hidden(runner, app):
+    result = runner.invoke(args=["operator", "create", "carol"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Password") + result.output.count("Repeat") == 2
+    assert PASSWORD not in result.output  # hidden input is not echoed
+    assert operator_named(app, "carol") is not None
+
+
+def test_create_refuses_mismatch_short_password_and_duplicates(runner, app):
+    result = runner.invoke(
+        args=["operator", "create", "dan"], input=f"{PASSWORD}\nother-password\n{PASSWORD}\n{PASSWORD}\n"
+    )
+    assert "do not match" in result.output
+    assert runner.invoke(args=["operator", "create", "erin", "--password", "short"]).exit_code == 1
+    assert runner.invoke(args=["operator", "create", "dan", "--password", PASSWORD]).exit_code == 1
+    assert runner.invoke(args=["operator", "create", "bad name!", "--password", PASSWORD]).exit_code == 1
+    assert (
+        runner.invoke(args=["operator", "create", "zed", "--password", PASSWORD, "--time-zone", "Nowhere/X"]).exit_code
+        == 1
+    )
+
+
+def test_list_disable_enable_and_set_password(runner, app, operator, dashboard):
+    result = runner.invoke(args=["operator", "list"])
+    assert "alice" in result.output and "active" in result.output and "Asia/Shanghai" in result.output
+    assert runner.invoke(args=["operator", "disable", "alice"]).exit_code == 0
+    assert "disabled" in runner.invoke(args=["operator", "list"]).output
+    assert dashboard.sign_in("alice", PASSWORD).status_code == 401
+    assert runner.invoke(args=["operator", "enable", "alice"]).exit_code == 0
+    result = runner.invoke(args=["operator", "set-password", "alice"], input="a-newer-password\na-newer-password\n")
+    assert result.exit_code == 0, result.output
+    assert dashboard.sign_in("alice", "a-newer-password").status_code == 302
+
+
+def test_unknown_operator(runner):
+    result = runner.invoke(args=["operator", "disable", "ghost"])
+    assert result.exit_code == 1 and "no operator named 'ghost'" in result.output
+    result = runner.invoke(args=["operator", "set-password", "ghost", "--password", PASSWORD])
+    assert result.exit_code == 1
+
+
+def test_demo_operator_prints_working_credentials(runner, dashboard):
+    result = runner.invoke(args=["demo", "operator"])
+    assert result.exit_code == 0, result.output
+    password = result.output.split("password:")[1].split()[0]
+    assert dashboard.sign_in("demo", password).status_code == 302
+    # Running it again gives a new password; the old one stops working.
+    again = runner.invoke(args=["demo", "operator"]).output.split("password:")[1].split()[0]
+    assert again != password
+    dashboard.client.delete_cookie("session")
+    assert dashboard.sign_in("demo", password).status_code == 401
+
+
+def test_demo_seed(runner, app):
+    result = runner.invoke(args=["demo", "seed", "--users", "120", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    assert "Added 120 users" in result.output
+    with app.app_context():
+        count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
+        assert count(User) == 120
+        assert count(LoginEvent) > 120 and count(Failure) > 0 and count(PhoneBind) > 0 and count(ApiSession) > 0
+        oldest = db.session.scalar(select(func.min(User.created_at)))
+        newest = db.session.scalar(select(func.max(LoginEvent.created_at)))
+        assert (newest - oldest).days >= 45  # spread over the 60 days
+        assert db.session.scalar(select(func.count()).where(User.phone_number.is_not(None))) > 0
+
+
+def test_demo_seed_if_empty_runs_once(runner, app):
+    assert "Added 5 users" in runner.invoke(args=["demo", "seed", "--users", "5", "--if-empty"]).output
+    assert "skipped" in runner.invoke(args=["demo", "seed", "--users", "5", "--if-empty"]).output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 5
+
+
+def test_demo_commands_refuse_outside_sandbox(runner, app, monkeypatch):
+    monkeypatch.setitem(app.config, "WXAUTH_SANDBOX", False)
+    for args in (["demo", "operator"], ["demo", "seed", "--users", "5"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1
+        assert "only run in sandbox mode" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0

@@ -1,0 +1,113 @@
+"""The overview: totals, the per-day charts and the phone API's calls and success rate."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from tests.dashboard import factories
+from wxauth.models import utcnow
+
+
+def total(soup, name: str) -> str:
+    return soup.select_one(f"[data-total={name}]").get_text(" ", strip=True)
+
+
+def bars(soup) -> dict[str, int]:
+    return {r["data-day"]: int(r["data-value"]) for r in soup.select("#registrations-chart rect.bar")}
+
+
+def test_empty_overview(signed_in_client):
+    soup = signed_in_client.page("dashboard.overview")
+    assert total(soup, "users") == "0"
+    assert total(soup, "phone_share") == "—"
+    assert len(bars(soup)) == 30 and set(bars(soup).values()) == {0}
+    assert soup.select_one("[data-phone=rate_30d]").get_text() == "—"
+
+
+def test_totals(signed_in_client, app):
+    now = utcnow()
+    with app.app_context():
+        a = factories.user(created_at=now - timedelta(minutes=5), phone_number="13800138000")
+        factories.user(created_at=now - timedelta(days=3), phone_number="13800138001")
+        factories.user(created_at=now - timedelta(days=20))
+        b = factories.user(created_at=now - timedelta(days=45))
+        factories.login(created_at=now - timedelta(hours=1), user_id=a.id)
+        factories.login(created_at=now - timedelta(hours=2), user_id=a.id)
+        factories.login(created_at=now - timedelta(days=3), user_id=b.id)
+        factories.login(created_at=now - timedelta(days=2), outcome="invalid_code")
+        factories.login(created_at=now - timedelta(hours=3), outcome="invalid_code")
+        factories.failure(created_at=now - timedelta(hours=1))
+        factories.failure(created_at=now - timedelta(days=2))
+    soup = signed_in_client.page("dashboard.overview")
+    assert total(soup, "users") == "4"
+    assert total(soup, "new_today").startswith("1")
+    assert total(soup, "new_7d") == "2"
+    assert total(soup, "new_30d") == "3"
+    assert total(soup, "phone_share") == "50.0%"
+    assert total(soup, "logins_24h") == "2"
+    assert total(soup, "active_7d") == "2"
+    assert total(soup, "failures_24h") == "2"  # one failed login, one failed decryption
+
+
+def test_registration_chart_counts_per_local_day(signed_in_client, app):
+    zone = ZoneInfo("Asia/Shanghai")
+    today = datetime.now(zone).date()
+    noon = lambda d: datetime(d.year, d.month, d.day, 12, tzinfo=zone)  # noqa: E731
+    with app.app_context():
+        for _ in range(3):
+            factories.user(created_at=noon(today - timedelta(days=2)))
+        factories.user(created_at=noon(today - timedelta(days=29)))
+        factories.user(created_at=noon(today - timedelta(days=30)))  # outside the window
+    chart = bars(signed_in_client.page("dashboard.overview"))
+    assert list(chart) == [str(today - timedelta(days=n)) for n in range(29, -1, -1)]
+    assert chart[str(today - timedelta(days=2))] == 3
+    assert chart[str(today - timedelta(days=29))] == 1
+    assert sum(chart.values()) == 4
+
+
+def test_activity_charts(signed_in_client, app):
+    now = utcnow()
+    with app.app_context():
+        for _ in range(4):
+            factories.login(created_at=now)
+        factories.login(created_at=now, outcome="invalid_code")
+        factories.failure(created_at=now)
+    soup = signed_in_client.page("dashboard.overview")
+    today = str(datetime.now(ZoneInfo("Asia/Shanghai")).date())
+    dots = soup.select(f"#activity-chart circle[data-day='{today}']")
+    points = {dot["data-series"]: int(dot["data-value"]) for dot in dots}
+    assert all(dot.select_one("title").get_text().endswith("so far") for dot in dots)
+    assert points == {"logins": 4, "failed logins": 1, "decryption and phone failures": 1}
+
+
+def test_phone_api_calls_and_success_rate(signed_in_client, api, sandbox):
+    session = api.login()
+    bad = api.post("/api/auth/phone", session, json={"code": "not-a-real-code"})
+    assert bad.status_code == 400
+    good = api.post("/api/auth/phone", session, json={"code": sandbox.phone_code(session.openid)})
+    assert good.status_code == 200
+    other = api.login()
+    legacy = sandbox.encrypted_phone(other.openid)
+    assert api.post("/api/auth/phone", other, json=legacy).status_code == 200
+    soup = signed_in_client.page("dashboard.overview")
+    phone = {el["data-phone"]: el.get_text() for el in soup.select("[data-phone]")}
+    assert phone == {
+        "calls_30d": "2",
+        "succeeded_30d": "1",
+        "failed_30d": "1",
+        "rate_30d": "50.0%",
+        "calls_24h": "2",
+    }
+    assert "40029" in soup.select_one("#phone-api table").get_text()
+
+
+def test_overview_is_cached_for_a_minute(signed_in_client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "WXAUTH_DASHBOARD_CACHE_SECONDS", 60)
+    app.extensions.pop("wxauth.dashboard.overview", None)
+    assert total(signed_in_client.page("dashboard.overview"), "users") == "0"
+    with app.app_context():
+        factories.user()
+    assert total(signed_in_client.page("dashboard.overview"), "users") == "0"
+    app.extensions.pop("wxauth.dashboard.overview")
+    assert total(signed_in_client.page("dashboard.overview"), "users") == "1"

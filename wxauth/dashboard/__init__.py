@@ -1,0 +1,89 @@
+"""The operator dashboard, at /dashboard: server-rendered HTML behind operator sign-in.
+
+Every view needs a signed-in operator except the sign-in page itself; that is enforced here
+once, for the whole blueprint, so a new page cannot forget it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from wxauth.extensions import login_manager
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+log = logging.getLogger("wxauth.dashboard")
+
+PUBLIC_ENDPOINTS = frozenset({"dashboard.login"})
+
+# No inline script anywhere: the one script is a file under /static. Inline <svg> charts
+# need nothing beyond 'self' since their colours come from the stylesheet.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    # Pages hold personal data: keep them out of shared and back-button caches.
+    "Cache-Control": "no-store",
+}
+
+
+def init_app(app: Flask) -> None:
+    from wxauth.dashboard import formatting
+    from wxauth.dashboard.auth import load_operator
+
+    login_manager.user_loader(load_operator)
+    login_manager.blueprint_login_views["dashboard"] = "dashboard.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    formatting.register(app)
+    app.register_blueprint(bp)
+
+
+@bp.before_request
+def require_operator():
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    if request.method != "GET":
+        # A form posted after the session ended: coming back to its URL by GET would 405.
+        return redirect(url_for("dashboard.login"))
+    return login_manager.unauthorized()
+
+
+@bp.after_request
+def security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    return render_template("dashboard/error.html", error=exc), exc.code or 500
+
+
+@bp.errorhandler(Exception)
+def unexpected(exc: Exception):
+    if current_app.testing and current_app.config.get("PROPAGATE_EXCEPTIONS") is not False:
+        raise exc
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return render_template("dashboard/error.html", error=InternalServerError()), 500
+
+
+from wxauth.dashboard import audit, auth, exports, failures, logins, overview, settings, users  # noqa: E402,F401 - registers the views on bp

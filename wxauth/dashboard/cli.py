@@ -1,0 +1,74 @@
+"""`flask operator …`: manage the people who may sign in to the dashboard."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from wxauth.models.operators import DEFAULT_TIME_ZONE
+from wxauth.services import operators
+
+operator_cli = AppGroup("operator", help="Manage dashboard operators.")
+
+
+def _password(given: str | None) -> str:
+    if given is not None:
+        return given
+    return click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
+
+
+def _run(action, *args):
+    try:
+        return action(*args)
+    except operators.OperatorError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@operator_cli.command("create")
+@click.argument("name")
+@click.option("--password", help="Without it, you are asked twice (hidden).")
+@click.option("--time-zone", default=DEFAULT_TIME_ZONE, show_default=True, help="IANA zone for dates on pages.")
+def create(name: str, password: str | None, time_zone: str) -> None:
+    """Create an operator who can sign in at /dashboard/login."""
+    operator = _run(operators.create, name, _password(password), time_zone)
+    click.echo(f"Created operator {operator.username!r}.")
+
+
+@operator_cli.command("list")
+def list_() -> None:
+    """List operators, with their status and last sign-in."""
+    rows = operators.all_operators()
+    if not rows:
+        click.echo("No operators yet: flask --app app operator create NAME")
+        return
+    click.echo(f"{'USERNAME':<24} {'STATUS':<9} {'TIME ZONE':<20} {'CREATED (UTC)':<17} LAST SIGN-IN (UTC)")
+    for op in rows:
+        last = f"{op.last_login_at:%Y-%m-%d %H:%M}" if op.last_login_at else "never"
+        status = "disabled" if op.disabled else "active"
+        click.echo(f"{op.username:<24} {status:<9} {op.time_zone:<20} {op.created_at:%Y-%m-%d %H:%M}  {last}")
+
+
+@operator_cli.command("disable")
+@click.argument("name")
+def disable(name: str) -> None:
+    """Stop an operator from signing in (their open sessions end too)."""
+    operator = _run(operators.set_disabled, name, True)
+    click.echo(f"Disabled operator {operator.username!r}.")
+
+
+@operator_cli.command("enable")
+@click.argument("name")
+def enable(name: str) -> None:
+    """Let a disabled operator sign in again."""
+    operator = _run(operators.set_disabled, name, False)
+    click.echo(f"Enabled operator {operator.username!r}.")
+
+
+@operator_cli.command("set-password")
+@click.argument("name")
+@click.option("--password", help="Without it, you are asked twice (hidden).")
+def set_password(name: str, password: str | None) -> None:
+    """Change an operator's password; this signs them out everywhere and lifts a lockout."""
+    _run(operators.get, name)
+    operator = _run(operators.set_password, name, _password(password))
+    click.echo(f"Changed the password of {operator.username!r}.")

@@ -1,0 +1,40 @@
+"""GET /dashboard/: totals, 30-day charts and phone-API usage."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from wxauth.dashboard import bp, charts, stats
+
+
+@bp.get("/")
+def overview():
+    data = stats.overview()
+    days = data.days
+    return render_template(
+        "dashboard/overview/index.html",
+        data=data,
+        registrations_chart=charts.bar_chart(
+            "Registrations per day, last 30 days",
+            days,
+            charts.Series("registrations", data.registrations, "series-1"),
+            height=370,
+        ),
+        # Failures are a few percent of logins: on one scale their line would lie flat on the
+        # axis, so they get a chart of their own under the logins, on the same days.
+        logins_chart=charts.line_chart(
+            "Successful logins per day, last 30 days",
+            days,
+            [charts.Series("logins", data.logins, "series-1")],
+            height=190,
+        ),
+        failures_chart=charts.line_chart(
+            "Failures per day, last 30 days",
+            days,
+            [
+                charts.Series("failed logins", data.failed_logins, "series-3"),
+                charts.Series("decryption and phone failures", data.failures, "series-2"),
+            ],
+            height=150,
+        ),
+    )

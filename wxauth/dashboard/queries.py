@@ -1,0 +1,186 @@
+"""List queries for the dashboard: filters from the query string and keyset pagination.
+
+Every list is newest first on (created_at, id) and pages by keyset: a page is "the 50 rows
+just older (or newer) than this one", found through an index that ends in created_at, so
+page 20,000 costs what page 1 costs and no page view counts the whole table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, ClassVar, Iterator
+
+from sqlalchemy import and_, func, literal_column, or_, select
+from werkzeug.datastructures import MultiDict
+
+from wxauth.dashboard.formatting import operator_zone
+from wxauth.extensions import db
+from wxauth.models import ApiSession, User
+
+PAGE_SIZE = 50
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MAX_ID = 2**63 - 1
+# Spelled exactly as the ix_users_phone_last4 expression index, literal 3 included (a bound
+# parameter would not match the index expression).
+# What an openid or unionid looks like (28 characters in practice): never a nickname.
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+PHONE_LAST4 = func.substr(User.phone_number, func.length(User.phone_number) - literal_column("3"))
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The (created_at, id) of a row a page starts after; in URLs as "<microseconds>.<id>"."""
+
+    created_at: datetime
+    id: int
+
+    def __str__(self) -> str:
+        return f"{(self.created_at - EPOCH) // timedelta(microseconds=1)}.{self.id}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> Cursor | None:
+        micros, _, row_id = (value or "").partition(".")
+        try:
+            return cls(EPOCH + timedelta(microseconds=int(micros)), int(row_id))
+        except (ValueError, OverflowError):
+            return None
+
+
+@dataclass
+class Page:
+    rows: list
+    newer: Cursor | None = None  # ?before=… shows the rows just newer than this page
+    older: Cursor | None = None  # ?after=… shows the rows just older
+
+
+def keyset_page(stmt, model, args: MultiDict, size: int = PAGE_SIZE) -> Page:
+    """One page of `stmt` (newest first, by `model`'s created_at and id; each row holds a
+    `model` entity), positioned by ?after= or ?before= in `args`."""
+    created, row_id = model.created_at, model.id
+    before = Cursor.parse(args.get("before"))
+    after = None if before else Cursor.parse(args.get("after"))
+    if before is not None:
+        cond = and_(created >= before.created_at, or_(created > before.created_at, row_id > before.id))
+        rows = db.session.execute(stmt.where(cond).order_by(created.asc(), row_id.asc()).limit(size + 1)).all()
+        more_newer = len(rows) > size
+        rows = list(reversed(rows[:size]))
+    else:
+        if after is not None:
+            cond = and_(created <= after.created_at, or_(created < after.created_at, row_id < after.id))
+            stmt = stmt.where(cond)
+        rows = db.session.execute(stmt.order_by(created.desc(), row_id.desc()).limit(size + 1)).all()
+        more_newer = after is not None
+        more_older = len(rows) > size
+        rows = rows[:size]
+    page = Page(rows)
+    if rows:
+        first, last = getattr(rows[0], model.__name__), getattr(rows[-1], model.__name__)
+        page.newer = Cursor(first.created_at, first.id) if more_newer else None
+        page.older = Cursor(last.created_at, last.id) if (before is not None or more_older) else None
+    return page
+
+
+def iterate(stmt, model, batch: int = 1000) -> Iterator:
+    """Every row of `stmt`, newest first, fetched a keyset batch at a time (for exports)."""
+    args: MultiDict = MultiDict()
+    while True:
+        page = keyset_page(stmt, model, args, size=batch)
+        yield from page.rows
+        if page.older is None:
+            return
+        args = MultiDict({"after": str(page.older)})
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of `day` in the operator's time zone, as a UTC datetime."""
+    return datetime.combine(day, time(), operator_zone()).astimezone(timezone.utc)
+
+
+def parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def in_date_range(column, start: date | None, end: date | None) -> list:
+    """Conditions for `start` <= day <= `end` (both inclusive, in the operator's time zone)."""
+    conds = []
+    if start is not None:
+        conds.append(column >= local_midnight(start))
+    if end is not None:
+        conds.append(column < local_midnight(end + timedelta(days=1)))
+    return conds
+
+
+class Filters:
+    """Base for a list's filters: parsed leniently from the query string (a bad value is
+    dropped); `statement()` selects `model` rows (and what is shown beside them)."""
+
+    model: ClassVar[type]
+
+    def statement(self):
+        raise NotImplementedError
+
+    def page(self, args: MultiDict) -> Page:
+        return keyset_page(self.statement(), self.model, args)
+
+    def rows(self) -> Iterator:
+        return iterate(self.statement(), self.model)
+
+    def args(self, **changes) -> dict:
+        """The query-string form of these filters, with `changes` applied, without empty values."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        values.update(changes)
+        # A date range is start/end in code but from/to in the query string, the words the page shows.
+        names = {"start": "from", "end": "to"}
+        return {
+            names.get(k, k): (v.isoformat() if isinstance(v, date) else v)
+            for k, v in values.items()
+            if v not in (None, "")
+        }
+
+    @property
+    def active(self) -> bool:
+        return bool(self.args())
+
+
+def choice(value: str | None, allowed) -> str | None:
+    return value if value in allowed else None
+
+
+def text(value: str | None, limit: int = 64) -> str | None:
+    value = (value or "").strip()[:limit]
+    return value or None
+
+
+def user_search(q: str) -> Any:
+    """openid or unionid exactly; a number as a user id, the last 4 phone digits or a whole
+    phone number; anything else (but an openid-like token) also as part of a nickname,
+    in any case."""
+    conds: list = [User.openid == q, User.unionid == q]
+    digits = q.lstrip("+")
+    if digits.isdigit():
+        if int(digits) <= MAX_ID:
+            conds.append(User.id == int(digits))
+        if len(digits) == 4:
+            conds.append(PHONE_LAST4 == digits)
+        elif len(digits) > 4:
+            conds.append(User.phone_number == digits[-20:])
+    elif not TOKEN.match(q):
+        # Digits alone, and long tokens pasted from logs (openids, unionids), skip this:
+        # LIKE '%…%' can use no index and would scan every user to find nothing.
+        conds.append(func.lower(User.nickname).contains(q.lower(), autoescape=True))
+    return or_(*conds)
+
+
+def active_sessions(user_id: int) -> list[ApiSession]:
+    now = datetime.now(timezone.utc)
+    stmt = (
+        select(ApiSession)
+        .where(ApiSession.user_id == user_id, ApiSession.revoked_at.is_(None), ApiSession.expires_at > now)
+        .order_by(ApiSession.last_seen_at.desc())
+    )
+    return list(db.session.scalars(stmt))

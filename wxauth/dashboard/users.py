@@ -1,0 +1,145 @@
+"""Users: the searchable list, one user's page, and what an operator can do there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from wxauth.dashboard import bp
+from wxauth.dashboard.queries import Filters, active_sessions, choice, text, user_search
+from wxauth.extensions import db
+from wxauth.models import Failure, LoginEvent, Operator, PhoneReveal, User
+from wxauth.security import fingerprint
+from wxauth.services import user_admin
+
+PHONE_CHOICES = {"bound": "Phone bound 已绑定", "unbound": "No phone 未绑定"}
+HISTORY = 20
+
+
+@dataclass
+class UserFilters(Filters):
+    model = User
+
+    q: str | None = None
+    app: str | None = None
+    phone: str | None = None
+
+    @classmethod
+    def parse(cls, args: MultiDict) -> UserFilters:
+        apps = {a.appid for a in current_app.config["WXAUTH_APPS"]}
+        return cls(
+            q=text(args.get("q")), app=choice(args.get("app"), apps), phone=choice(args.get("phone"), PHONE_CHOICES)
+        )
+
+    def statement(self):
+        stmt = select(User)
+        if self.app:
+            stmt = stmt.where(User.appid == self.app)
+        if self.phone == "bound":
+            stmt = stmt.where(User.phone_number.is_not(None))
+        elif self.phone == "unbound":
+            stmt = stmt.where(User.phone_number.is_(None))
+        if self.q:
+            stmt = stmt.where(user_search(self.q))
+        return stmt
+
+
+def app_choices() -> list[tuple[str, str]]:
+    return [(a.appid, f"{a.name} ({a.appid})") for a in current_app.config["WXAUTH_APPS"]]
+
+
+@bp.get("/users")
+def users():
+    filters = UserFilters.parse(request.args)
+    page = filters.page(request.args)
+    return render_template(
+        "dashboard/users/index.html",
+        filters=filters,
+        page=page,
+        apps=app_choices(),
+        phone_choices=list(PHONE_CHOICES.items()),
+    )
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404, "No user with that ID.")
+    return user
+
+
+def _render_user(user: User, revealed: str | None = None):
+    sessions = {fingerprint(s.id): s for s in active_sessions(user.id)}
+    others = []
+    if user.unionid:
+        others = db.session.scalars(
+            select(User).where(User.unionid == user.unionid, User.id != user.id).order_by(User.id).limit(HISTORY)
+        ).all()
+    logins = db.session.scalars(
+        select(LoginEvent)
+        .where(LoginEvent.user_id == user.id)
+        .order_by(LoginEvent.created_at.desc(), LoginEvent.id.desc())
+        .limit(HISTORY)
+    ).all()
+    failures = db.session.scalars(
+        select(Failure)
+        .where(Failure.user_id == user.id)
+        .order_by(Failure.created_at.desc(), Failure.id.desc())
+        .limit(HISTORY)
+    ).all()
+    reveals = db.session.execute(
+        select(PhoneReveal.created_at, Operator.username)
+        .join(Operator, Operator.id == PhoneReveal.operator_id)
+        .where(PhoneReveal.user_id == user.id)
+        .order_by(PhoneReveal.created_at.desc())
+        .limit(HISTORY)
+    ).all()
+    return render_template(
+        "dashboard/users/show.html",
+        user=user,
+        revealed=revealed,
+        sessions=sessions,
+        others=others,
+        logins=logins,
+        failures=failures,
+        reveals=reveals,
+    )
+
+
+@bp.get("/users/<int:user_id>")
+def user(user_id: int):
+    return _render_user(_user_or_404(user_id))
+
+
+@bp.post("/users/<int:user_id>/reveal-phone")
+def reveal_phone(user_id: int):
+    """Answered directly, not redirected: the full number is in this one response only."""
+    user = _user_or_404(user_id)
+    number = user_admin.reveal_phone(current_user, user)
+    if number is None:
+        flash("This user has no phone number.", "info")
+    return _render_user(user, revealed=number)
+
+
+@bp.post("/users/<int:user_id>/sessions/<handle>/revoke")
+def revoke_session(user_id: int, handle: str):
+    user = _user_or_404(user_id)
+    session = {fingerprint(s.id): s for s in active_sessions(user.id)}.get(handle)
+    if session is None:
+        flash("That session had already ended.", "info")
+    else:
+        user_admin.revoke_session(session)
+        flash(f"Session #{handle} revoked: its token no longer works.", "success")
+    return redirect(url_for("dashboard.user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/sessions/revoke-all")
+def revoke_all_sessions(user_id: int):
+    user = _user_or_404(user_id)
+    count = user_admin.revoke_all_sessions(user)
+    flash(f"Revoked {count} session{'s' if count != 1 else ''}: the user must log in again.", "success")
+    return redirect(url_for("dashboard.user", user_id=user.id))

@@ -1,0 +1,1 @@
+"""Demo data for sandbox mode: a demo operator and simulated users, logins and failures."""

@@ -1,0 +1,70 @@
+"""`flask demo …`: sandbox-only helpers that make the dashboard worth looking at."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from wxauth.services import operators
+
+demo_cli = AppGroup("demo", help="Demo data for sandbox mode (refused outside it).")
+
+DEMO_OPERATOR = "demo"
+
+
+def _sandbox_only() -> None:
+    if not current_app.config["WXAUTH_SANDBOX"]:
+        raise click.ClickException(
+            "demo commands only run in sandbox mode (WXAUTH_SANDBOX=1): they would fill a real database with fake users"
+        )
+
+
+@demo_cli.command("operator")
+def demo_operator() -> None:
+    """Create the demo operator (or give it a new password) and print its credentials."""
+    _sandbox_only()
+    password = secrets.token_urlsafe(12)
+    if operators.find(DEMO_OPERATOR) is None:
+        operators.create(DEMO_OPERATOR, password)
+    else:
+        operators.set_disabled(DEMO_OPERATOR, False)
+        operators.set_password(DEMO_OPERATOR, password)
+    click.echo("Dashboard demo operator (sandbox only): sign in at /dashboard/login with")
+    click.echo(f"  username: {DEMO_OPERATOR}")
+    click.echo(f"  password: {password}")
+
+
+@demo_cli.command("seed")
+@click.option(
+    "--users",
+    "count",
+    type=click.IntRange(1, 2_000_000),
+    default=1000,
+    show_default=True,
+    help="How many users to add.",
+)
+@click.option(
+    "--days", type=click.IntRange(1, 365), default=60, show_default=True, help="How far back their history goes."
+)
+@click.option("--seed", "rng_seed", type=int, help="Random seed, for the same data every time.")
+@click.option("--if-empty", is_flag=True, help="Do nothing if there are users already (for run scripts).")
+def demo_seed(count: int, days: int, rng_seed: int | None, if_empty: bool) -> None:
+    """Add simulated users with logins, failures, phone binds and sessions over the past days."""
+    _sandbox_only()
+    from wxauth.demo.seed import has_users, seed
+
+    if if_empty and has_users():
+        click.echo("Demo seed skipped: the database already has users.")
+        return
+
+    started = time.monotonic()
+    with click.progressbar(length=count, label=f"Simulating {count:,} users", show_pos=True) as bar:
+        counts = seed(count, days=days, rng_seed=rng_seed, progress=bar.update)
+    click.echo(
+        f"Added {counts.users:,} users, {counts.logins:,} login events, {counts.failures:,} failures, "
+        f"{counts.phone_binds:,} phone binds and {counts.sessions:,} sessions in {time.monotonic() - started:.1f} s."
+    )

@@ -1,0 +1,25 @@
+"""The audit trail of what operators did to users' private data."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wxauth.models.base import Base
+from wxauth.models.users import BigIntId
+
+
+class PhoneReveal(Base):
+    """An operator looked at a user's full phone number."""
+
+    __tablename__ = "phone_reveals"
+    __table_args__ = (
+        Index("ix_phone_reveals_created_at", "created_at"),
+        Index("ix_phone_reveals_user_id", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    created_at: Mapped[datetime]
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="RESTRICT"), index=True)
+    # No foreign key on purpose: the record of who saw a number outlives the user's row.
+    user_id: Mapped[int] = mapped_column(BigIntId)
