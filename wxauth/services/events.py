@@ -1,12 +1,16 @@
 """Recording login attempts and failures.
 
-Each record is written in its own short transaction on its own connection, after the work
-it describes: a failure to record must never break, or roll back, a login.
+A failure to record must never break, or roll back, a login. A successful login's event
+rides in the login's own transaction under a savepoint (`add_login`): committed together,
+so every login answered 200 has its event even after a crash, and a failed insert rolls
+back the savepoint only. Every other record is written after the work it describes, in its
+own short transaction on its own connection (`record_login`, `record_failure`).
 """
 
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from sqlalchemy import insert
 
@@ -15,6 +19,29 @@ from wxauth.models import Failure, LoginEvent, utcnow
 from wxauth.services import ClientInfo
 
 log = logging.getLogger("wxauth.events")
+
+
+def add_login(
+    *,
+    client: ClientInfo,
+    appid: str,
+    openid: str,
+    user_id: int,
+    upstream_ms: int | None,
+    is_new_user: bool,
+) -> None:
+    """Add a successful login's event to the caller's open transaction (which commits it)."""
+    values = _login_values(
+        client=client, outcome="success", appid=appid, openid=openid, user_id=user_id,
+        wechat_errcode=None, upstream_ms=upstream_ms, is_new_user=is_new_user,
+    )
+    # The login's own writes go first and fail loudly; only the event is guarded.
+    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.execute(_insert(LoginEvent), values)
+    except Exception:  # noqa: BLE001 - recording is best effort by design; the log says why
+        log.exception("could not record login_events (success)")
 
 
 def record_login(
@@ -30,17 +57,26 @@ def record_login(
 ) -> None:
     _write(
         LoginEvent,
-        created_at=utcnow(),
-        appid=appid,
-        openid=openid,
-        user_id=user_id,
-        outcome=outcome,
-        wechat_errcode=wechat_errcode,
-        upstream_ms=upstream_ms,
-        is_new_user=is_new_user,
-        ip=client.ip,
-        user_agent=client.user_agent,
+        **_login_values(
+            client=client, outcome=outcome, appid=appid, openid=openid, user_id=user_id,
+            wechat_errcode=wechat_errcode, upstream_ms=upstream_ms, is_new_user=is_new_user,
+        ),
     )
+
+
+def _login_values(*, client: ClientInfo, outcome: str, appid, openid, user_id, wechat_errcode, upstream_ms, is_new_user) -> dict:
+    return {
+        "created_at": utcnow(),
+        "appid": appid,
+        "openid": openid,
+        "user_id": user_id,
+        "outcome": outcome,
+        "wechat_errcode": wechat_errcode,
+        "upstream_ms": upstream_ms,
+        "is_new_user": is_new_user,
+        "ip": client.ip,
+        "user_agent": client.user_agent,
+    }
 
 
 def record_failure(
@@ -67,9 +103,16 @@ def record_failure(
     )
 
 
+@lru_cache(maxsize=None)
+def _insert(model):
+    # One statement per table, values passed as parameters: SQLAlchemy compiles it once,
+    # where `.values(**row)` built a new statement and cache key on every call.
+    return insert(model.__table__)
+
+
 def _write(model, **values) -> None:
     try:
         with db.engine.begin() as conn:
-            conn.execute(insert(model).values(**values))
+            conn.execute(_insert(model), values)
     except Exception:  # noqa: BLE001 - recording is best effort by design; the log says why
         log.exception("could not record %s (%s)", model.__tablename__, values.get("outcome") or values.get("reason"))
