@@ -35,11 +35,14 @@ def add_login(
         client=client, outcome="success", appid=appid, openid=openid, user_id=user_id,
         wechat_errcode=None, upstream_ms=upstream_ms, is_new_user=is_new_user,
     )
-    # The login's own writes go first and fail loudly; only the event is guarded.
+    # The login's own writes go first and fail loudly; only the event is guarded. A Core
+    # savepoint on the session's connection: the ORM's begin_nested() also flushes and
+    # tracks a nested session transaction, which cost more than the insert itself.
     db.session.flush()
+    conn = db.session.connection()
     try:
-        with db.session.begin_nested():
-            db.session.execute(_insert(LoginEvent), values)
+        with conn.begin_nested():
+            conn.execute(_insert(LoginEvent), values)
     except Exception:  # noqa: BLE001 - recording is best effort by design; the log says why
         log.exception("could not record login_events (success)")
 
