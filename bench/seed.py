@@ -91,7 +91,7 @@ def _pg_users(start: int, stop: int) -> str:
            now() - ((n * 7919) % ({DAYS} * 86400)) * interval '1 second',
            now() - ((n * 104729) % (7 * 86400)) * interval '1 second',
            'v1.bench', now()
-    FROM generate_series({start}, {stop - 1}) AS n
+    FROM generate_series({start}::bigint, {stop - 1}::bigint) AS n
     """
 
 
@@ -107,7 +107,7 @@ def _pg_events(start: int, stop: int, users: int, first_user_id: int) -> str:
            n < {users},
            '10.' || (n % 250) || '.' || (n / 250 % 250) || '.1',
            'Mozilla/5.0 MicroMessenger/8.0.' || (n % 50)
-    FROM generate_series({start}, {stop - 1}) AS n
+    FROM generate_series({start}::bigint, {stop - 1}::bigint) AS n
     """
 
 
