@@ -72,13 +72,31 @@ def count_users(database_url: str) -> int:
 
 # -- the dashboard's data set ------------------------------------------------------------------
 
-# Outcomes in roughly the proportions a live service sees; 1 in 20 attempts fails.
-OUTCOMES = ["success"] * 19 + ["invalid_code"]
+# 1 login attempt in 20 fails (invalid_code), as on a live service.
 DAYS = 90  # events spread over the last 90 days
 
 
-def _pg_users(start: int, stop: int) -> str:
+# The same rows on both backends; only these few expressions differ.
+_PG = {
+    "with": "",
+    "from": "FROM generate_series({start}::bigint, {last}::bigint) AS s(n)",
+    "ago": "now() - ({seconds}) * interval '1 second'",
+    "now": "now()",
+    "text": "({expr})::text",
+}
+_SQLITE = {
+    "with": "WITH RECURSIVE s(n) AS (SELECT {start} UNION ALL SELECT n + 1 FROM s WHERE n < {last})",
+    "from": "FROM s",
+    "ago": "datetime('now', '-' || ({seconds}) || ' seconds')",
+    "now": "datetime('now')",
+    "text": "CAST({expr} AS TEXT)",
+}
+
+
+def _users_sql(d: dict, start: int, stop: int) -> str:
+    ago = lambda seconds: d["ago"].format(seconds=seconds)  # noqa: E731
     return f"""
+    {d["with"].format(start=start, last=stop - 1)}
     INSERT INTO users (appid, openid, unionid, nickname, gender, phone_country_code, phone_number,
                        phone_bound_at, created_at, last_login_at, session_key_ciphertext, session_key_issued_at)
     SELECT '{APPID}', 'o-dash-' || n,
@@ -86,20 +104,21 @@ def _pg_users(start: int, stop: int) -> str:
            CASE WHEN n % 2 = 0 THEN '用户' || n END,
            n % 3,
            CASE WHEN n % 4 = 0 THEN '86' END,
-           CASE WHEN n % 4 = 0 THEN (13000000000 + n)::text END,
-           CASE WHEN n % 4 = 0 THEN now() - (n % {DAYS}) * interval '1 day' END,
-           now() - ((n * 7919) % ({DAYS} * 86400)) * interval '1 second',
-           now() - ((n * 104729) % (7 * 86400)) * interval '1 second',
-           'v1.bench', now()
-    FROM generate_series({start}::bigint, {stop - 1}::bigint) AS n
+           CASE WHEN n % 4 = 0 THEN {d["text"].format(expr="13000000000 + n")} END,
+           CASE WHEN n % 4 = 0 THEN {ago(f"(n % {DAYS}) * 86400")} END,
+           {ago(f"(n * 7919) % ({DAYS} * 86400)")},
+           {ago("(n * 104729) % (7 * 86400)")},
+           'v1.bench', {d["now"]}
+    {d["from"].format(start=start, last=stop - 1)}
     """
 
 
-def _pg_events(start: int, stop: int, users: int, first_user_id: int) -> str:
+def _events_sql(d: dict, start: int, stop: int, users: int, first_user_id: int) -> str:
     return f"""
+    {d["with"].format(start=start, last=stop - 1)}
     INSERT INTO login_events (created_at, appid, openid, user_id, outcome, wechat_errcode, upstream_ms,
                               is_new_user, ip, user_agent)
-    SELECT now() - ((n * 7919) % ({DAYS} * 86400)) * interval '1 second',
+    SELECT {d["ago"].format(seconds=f"(n * 7919) % ({DAYS} * 86400)")},
            '{APPID}', 'o-dash-' || (n % {users}), {first_user_id} + (n % {users}),
            CASE WHEN n % 20 = 0 THEN 'invalid_code' ELSE 'success' END,
            CASE WHEN n % 20 = 0 THEN 40029 END,
@@ -107,47 +126,7 @@ def _pg_events(start: int, stop: int, users: int, first_user_id: int) -> str:
            n < {users},
            '10.' || (n % 250) || '.' || (n / 250 % 250) || '.1',
            'Mozilla/5.0 MicroMessenger/8.0.' || (n % 50)
-    FROM generate_series({start}::bigint, {stop - 1}::bigint) AS n
-    """
-
-
-def _sqlite_series(start: int, stop: int) -> str:
-    return f"WITH RECURSIVE s(n) AS (SELECT {start} UNION ALL SELECT n + 1 FROM s WHERE n < {stop - 1})"
-
-
-def _sqlite_users(start: int, stop: int) -> str:
-    return f"""
-    {_sqlite_series(start, stop)}
-    INSERT INTO users (appid, openid, unionid, nickname, gender, phone_country_code, phone_number,
-                       phone_bound_at, created_at, last_login_at, session_key_ciphertext, session_key_issued_at)
-    SELECT '{APPID}', 'o-dash-' || n,
-           CASE WHEN n % 3 = 0 THEN 'u-dash-' || n END,
-           CASE WHEN n % 2 = 0 THEN '用户' || n END,
-           n % 3,
-           CASE WHEN n % 4 = 0 THEN '86' END,
-           CASE WHEN n % 4 = 0 THEN CAST(13000000000 + n AS TEXT) END,
-           CASE WHEN n % 4 = 0 THEN datetime('now', '-' || (n % {DAYS}) || ' days') END,
-           datetime('now', '-' || ((n * 7919) % ({DAYS} * 86400)) || ' seconds'),
-           datetime('now', '-' || ((n * 104729) % (7 * 86400)) || ' seconds'),
-           'v1.bench', datetime('now')
-    FROM s
-    """
-
-
-def _sqlite_events(start: int, stop: int, users: int, first_user_id: int) -> str:
-    return f"""
-    {_sqlite_series(start, stop)}
-    INSERT INTO login_events (created_at, appid, openid, user_id, outcome, wechat_errcode, upstream_ms,
-                              is_new_user, ip, user_agent)
-    SELECT datetime('now', '-' || ((n * 7919) % ({DAYS} * 86400)) || ' seconds'),
-           '{APPID}', 'o-dash-' || (n % {users}), {first_user_id} + (n % {users}),
-           CASE WHEN n % 20 = 0 THEN 'invalid_code' ELSE 'success' END,
-           CASE WHEN n % 20 = 0 THEN 40029 END,
-           20 + n % 180,
-           n < {users},
-           '10.' || (n % 250) || '.' || (n / 250 % 250) || '.1',
-           'Mozilla/5.0 MicroMessenger/8.0.' || (n % 50)
-    FROM s
+    {d["from"].format(start=start, last=stop - 1)}
     """
 
 
@@ -161,9 +140,10 @@ def seed_dashboard(database_url: str, users: int, events: int, chunk: int = 1_00
             conn.exec_driver_sql("PRAGMA journal_mode=WAL")
             conn.exec_driver_sql("PRAGMA synchronous=OFF")  # a bulk load: redo it if it crashes
         first_user_id = (conn.scalar(text("SELECT coalesce(max(id), 0) FROM users")) or 0) + 1
+        d = _PG if postgres else _SQLITE
         for label, total, make in (
-            ("users", users, lambda a, b: (_pg_users if postgres else _sqlite_users)(a, b)),
-            ("login events", events, lambda a, b: (_pg_events if postgres else _sqlite_events)(a, b, users, first_user_id)),
+            ("users", users, lambda a, b: _users_sql(d, a, b)),
+            ("login events", events, lambda a, b: _events_sql(d, a, b, users, first_user_id)),
         ):
             for start in range(0, total, chunk):
                 stop = min(start + chunk, total)
