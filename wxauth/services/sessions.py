@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from wxauth.errors import invalid_token
 from wxauth.extensions import db
@@ -33,6 +33,12 @@ _SESSION_COLUMNS = ("id", "user_id", "created_at", "expires_at", "last_seen_at",
 @lru_cache(maxsize=1)
 def _insert_session():
     return insert(ApiSession.__table__)
+
+
+@lru_cache(maxsize=1)
+def _select_session():
+    # Built once: the token check runs on every authenticated request.
+    return select(ApiSession).where(ApiSession.id == bindparam("session_id"))
 
 
 def _serializer() -> URLSafeSerializer:
@@ -77,7 +83,7 @@ def authenticate(token: str | None) -> ApiSession:
     # write below then commits on its own). Only when nothing else opened a transaction yet.
     if not db.session().in_transaction():
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    session = db.session.scalar(select(ApiSession).where(ApiSession.id == session_id))
+    session = db.session.scalar(_select_session(), {"session_id": session_id})
     if session is None or not session.active_at(now):
         db.session.rollback()
         raise invalid_token()
