@@ -163,6 +163,8 @@ def load_config(env: Mapping[str, str], instance_path: str | Path) -> dict:
         "WXAUTH_WECHAT_TIMEOUT": float(env.get("WXAUTH_WECHAT_TIMEOUT", "") or 10.0),
         "WXAUTH_LOG_LEVEL": env.get("WXAUTH_LOG_LEVEL", "INFO").upper(),
         "WXAUTH_METRICS_TOKEN": env.get("WXAUTH_METRICS_TOKEN", "").strip() or None,
+        # Mounts /_bench/ping, the bare endpoint bench/run measures against (wxauth.bench).
+        "WXAUTH_BENCH": _flag(env.get("WXAUTH_BENCH"), default=False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": not sandbox,

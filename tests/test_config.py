@@ -76,6 +76,13 @@ def test_sandbox_is_not_mounted_outside_sandbox_mode(tmp_path):
     assert client.get("/_sandbox/wechat/sns/jscode2session").status_code == 404
 
 
+def test_bench_endpoint_is_mounted_only_when_asked(tmp_path):
+    env = {**REAL, "DATABASE_URL": f"sqlite:///{tmp_path / 'b.sqlite3'}"}
+    assert create_app(environ=env).test_client().get("/_bench/ping").status_code == 404
+    resp = create_app(environ={**env, "WXAUTH_BENCH": "1"}).test_client().get("/_bench/ping")
+    assert resp.status_code == 200 and resp.get_json() == {"ok": True}
+
+
 def test_sandbox_mode_warns_at_start(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="wxauth"):
         create_app(environ={"SECRET_KEY": "z" * 40, "DATABASE_URL": f"sqlite:///{tmp_path / 'y.sqlite3'}",

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
+
+# A pooled PostgreSQL connection idle longer than this is pinged before use (see _ping_if_idle).
+PING_AFTER_IDLE = 5.0
 
 
 def engine_options(database_url: str) -> dict:
@@ -13,7 +18,10 @@ def engine_options(database_url: str) -> dict:
         # Threads of one worker share the file; SQLite serialises writers itself.
         return {"connect_args": {"timeout": 15, "check_same_thread": False}}
     return {
-        "pool_pre_ping": True,  # survive a database restart without restarting the app
+        # Connections are checked before use only after sitting idle (_ping_if_idle), not on
+        # every checkout as pool_pre_ping does: that round trip cost 0.7 ms of CPU per request,
+        # 40 % of a GET /api/me.
+        "pool_pre_ping": False,
         "pool_size": 10,
         "max_overflow": 20,
         # Fail fast when the database is away: a request answers 503 within ~2 s instead of
@@ -30,6 +38,34 @@ def init_app(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        event.listen(engine, "checkin", _mark_idle)
+        dialect = engine.dialect
+        event.listen(engine, "checkout", lambda dbapi_con, record, proxy: _ping_if_idle(dialect, dbapi_con, record))
+
+
+def _mark_idle(dbapi_connection, connection_record) -> None:
+    if connection_record is not None:
+        connection_record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dialect, dbapi_connection, connection_record) -> None:
+    """Survive a database restart without restarting the app, at a round trip per idle period.
+
+    A connection that came back to the pool moments ago is trusted. One that sat idle is
+    pinged first, and a dead one is replaced (DisconnectionError makes the pool reconnect).
+    A restart while connections are busy fails those requests, as it would anyway, plus at
+    most one per process, after which SQLAlchemy invalidates the whole pool.
+    """
+    idle_since = connection_record.info.get("idle_since")
+    if idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE:
+        return
+    try:
+        alive = dialect.do_ping(dbapi_connection)
+    except Exception as error:  # noqa: BLE001 - any failure to answer means a dead connection
+        raise exc.DisconnectionError(f"database connection is gone ({type(error).__name__})") from error
+    if not alive:
+        raise exc.DisconnectionError("database connection is gone")
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:

@@ -42,6 +42,7 @@ def create_app(config: Mapping | None = None, *, environ: Mapping[str, str] | No
     register_extensions(app)
     register_wechat(app)
     register_blueprints(app)
+    register_bench(app)
     register_error_handlers(app)
     register_commands(app)
     return app
@@ -97,6 +98,13 @@ def register_blueprints(app: Flask) -> None:
             "SANDBOX MODE: WeChat is simulated at /_sandbox/ (no real AppID configured). "
             "Set WXAUTH_APPID/WXAUTH_SECRET and WXAUTH_SANDBOX=0 for production."
         )
+
+
+def register_bench(app: Flask) -> None:
+    if app.config["WXAUTH_BENCH"]:
+        from wxauth import bench
+
+        bench.init_app(app)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -35,6 +35,28 @@ def test_returning_user_is_not_new_and_keeps_one_row(api, app):
         assert db.session.scalar(select(func.count()).select_from(ApiSession)) == 2
 
 
+def test_returning_user_gains_a_unionid_and_keeps_it(api, sandbox):
+    first = api.login()
+    assert first.user["unionid"] is None
+    sandbox.user(openid=first.openid, unionid="oUnionLater")  # bound to an Open Platform account since
+    assert api.login(first.openid).user["unionid"] == "oUnionLater"
+    assert api.login(first.openid).user["unionid"] == "oUnionLater"
+
+
+def test_login_event_commits_with_the_login_and_its_failure_does_not_break_it(api, app, monkeypatch, caplog):
+    from sqlalchemy import text
+
+    from wxauth.services import events
+
+    monkeypatch.setattr(events, "_insert", lambda model: text("INSERT INTO no_such_table (x) VALUES (:x)"))
+    session = api.login()
+    assert "could not record login_events" in caplog.text
+    assert api.get("/api/me", session).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ApiSession)) == 1
+        assert db.session.scalar(select(func.count()).select_from(LoginEvent)) == 0
+
+
 def test_session_key_is_never_in_the_response(api, app, sandbox):
     session = api.login()
     text = str(session.body)

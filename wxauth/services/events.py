@@ -1,12 +1,16 @@
 """Recording login attempts, failures and phone binds.
 
-Each record is written in its own short transaction on its own connection, after the work
-it describes: a failure to record must never break, or roll back, a login.
+A failure to record must never break, or roll back, a login. A successful login's event
+rides in the login's own transaction under a savepoint (`add_login`): committed together,
+so every login answered 200 has its event even after a crash, and a failed insert rolls
+back the savepoint only. Every other record is written after the work it describes, in its
+own short transaction on its own connection (`record_login`, `record_failure`).
 """
 
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from sqlalchemy import insert
 
@@ -17,6 +21,33 @@ from wxauth.requestlog import current_request_id
 from wxauth.services import ClientInfo
 
 log = logging.getLogger("wxauth.events")
+
+
+def add_login(
+    *,
+    client: ClientInfo,
+    appid: str,
+    openid: str,
+    user_id: int,
+    upstream_ms: int | None,
+    is_new_user: bool,
+) -> None:
+    """Add a successful login's event to the caller's open transaction (which commits it)."""
+    LOGINS.labels("success").inc()
+    values = _login_values(
+        client=client, outcome="success", appid=appid, openid=openid, user_id=user_id,
+        wechat_errcode=None, upstream_ms=upstream_ms, is_new_user=is_new_user,
+    )
+    # The login's own writes go first and fail loudly; only the event is guarded. A Core
+    # savepoint on the session's connection: the ORM's begin_nested() also flushes and
+    # tracks a nested session transaction, which cost more than the insert itself.
+    db.session.flush()
+    conn = db.session.connection()
+    try:
+        with conn.begin_nested():
+            conn.execute(_insert(LoginEvent), values)
+    except Exception:  # noqa: BLE001 - recording is best effort by design; the log says why
+        log.exception("could not record login_events (success)")
 
 
 def record_login(
@@ -33,17 +64,27 @@ def record_login(
     LOGINS.labels(outcome).inc()
     _write(
         LoginEvent,
-        created_at=utcnow(),
-        appid=appid,
-        openid=openid,
-        user_id=user_id,
-        outcome=outcome,
-        wechat_errcode=wechat_errcode,
-        upstream_ms=upstream_ms,
-        is_new_user=is_new_user,
-        ip=client.ip,
-        user_agent=client.user_agent,
+        **_login_values(
+            client=client, outcome=outcome, appid=appid, openid=openid, user_id=user_id,
+            wechat_errcode=wechat_errcode, upstream_ms=upstream_ms, is_new_user=is_new_user,
+        ),
     )
+
+
+def _login_values(*, client: ClientInfo, outcome: str, appid, openid, user_id, wechat_errcode, upstream_ms, is_new_user) -> dict:
+    return {
+        "created_at": utcnow(),
+        "appid": appid,
+        "openid": openid,
+        "user_id": user_id,
+        "outcome": outcome,
+        "wechat_errcode": wechat_errcode,
+        "upstream_ms": upstream_ms,
+        "is_new_user": is_new_user,
+        "ip": client.ip,
+        "user_agent": client.user_agent,
+        "request_id": current_request_id(),
+    }
 
 
 def record_failure(
@@ -86,10 +127,17 @@ def record_phone_bind(*, client: ClientInfo, method: str, appid: str | None, use
     )
 
 
+@lru_cache(maxsize=None)
+def _insert(model):
+    # One statement per table, values passed as parameters: SQLAlchemy compiles it once,
+    # where `.values(**row)` built a new statement and cache key on every call.
+    return insert(model.__table__)
+
+
 def _write(model, **values) -> None:
-    values["request_id"] = current_request_id()
+    values.setdefault("request_id", current_request_id())
     try:
         with db.engine.begin() as conn:
-            conn.execute(insert(model).values(**values))
+            conn.execute(_insert(model), values)
     except Exception:  # noqa: BLE001 - recording is best effort by design; the log says why
         log.exception("could not record %s (%s)", model.__tablename__, values.get("outcome") or values.get("reason"))

@@ -179,7 +179,7 @@ class WeChatClient:
                 data = _parse(resp, path)
                 errcode = _errcode(data)
                 if errcode == 0:
-                    log.info("wechat %s: ok in %.0f ms", path, elapsed)
+                    log.debug("wechat %s: ok in %.0f ms", path, elapsed)  # the request log line has the timing
                     return data
                 log.warning("wechat %s: errcode %s in %.0f ms (attempt %d)", path, errcode, elapsed, attempt)
                 if errcode == -1 and attempt == 1 and self._backoff(deadline):

@@ -1,0 +1,276 @@
+"""wxauth's benchmark. Run it through `bench/run` (which installs what it needs).
+
+    bench/run [all|api|latency|dashboard|smoke]
+
+`api`        login and /api/me throughput on SQLite and PostgreSQL against a near-free WeChat
+             stand-in, as ratios of the bare endpoint /_bench/ping on the same server; RSS.
+`latency`    logins at a steady 200/s for a minute with a 100 ms WeChat round trip.
+`dashboard`  PostgreSQL with 1 M users / 10 M login events (SQLite 1 M / 5 M), every
+             dashboard page timed server-side (bench/dashboard.py lists the pages).
+`smoke`      all of the API path in a few seconds on a tiny pool, for CI: fails on any
+             error, never on speed.
+
+Each part rewrites its own section of bench/RESULTS.md (smoke writes bench/out/ only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import procs
+import seed
+from loadgen import WRK_THREADS, Result, open_loop_logins, tokens_file, wrk
+from procs import ROOT, Server
+
+RESULTS = ROOT / "bench/RESULTS.md"
+OUT = ROOT / "bench/out"
+
+
+@dataclass(frozen=True)
+class Plan:
+    pool: int = 20_000
+    returning: int = 18_000  # 90 % of the pool are returning users; the rest log in for the first time
+    seconds: int = 15
+    warmup: int = 3
+    connections: int = 64
+    me_tokens: int = 1_000
+    rate: float = 200
+    rate_seconds: float = 60
+    round_trip: float = 0.100
+    backends: tuple = ("sqlite", "postgresql")
+    nginx: bool = True
+
+
+FULL = Plan()
+SMOKE = Plan(pool=200, returning=150, seconds=2, warmup=1, connections=8, me_tokens=20, rate=20, rate_seconds=3,
+             backends=("sqlite",), nginx=False)
+
+
+def say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def database(backend: str) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{procs.workdir('sqlite') / 'wxauth.sqlite3'}"
+    return procs.postgres(durable=True)
+
+
+# -- parts -------------------------------------------------------------------------------------
+
+
+def api(plan: Plan) -> dict:
+    """Throughput of ping, login and /api/me on each backend; peak RSS of the workers."""
+    out: dict = {}
+    wechat = procs.wechat_standin(0, prefer_nginx=plan.nginx)
+    for backend in plan.backends:
+        url = database(backend)
+        seed.migrate(url)
+        seed.seed_pool(url, plan.returning)
+        say(f"== {backend}: {plan.returning:,} returning users of a {plan.pool:,} pool; WeChat stand-in {wechat}")
+        with Server(url, wechat) as srv:
+            wrk("warm-up", srv.url, "ping", plan.warmup, plan.connections)
+            ping = wrk("bare JSON endpoint", srv.url, "ping", plan.seconds, plan.connections)
+            say(f"   ping   {ping.rps:8.0f}/s")
+            wrk("warm-up", srv.url, "login", plan.warmup, plan.connections, pool=plan.pool)
+            before = seed.count_users(url)
+            login = wrk("login", srv.url, "login", plan.seconds, plan.connections, pool=plan.pool)
+            login.extra["new_users"] = seed.count_users(url) - before
+            say(f"   login  {login.rps:8.0f}/s  non-2xx {login.non2xx}  new users {login.extra['new_users']}")
+            tokens = tokens_file(srv.url, plan.pool, plan.me_tokens, procs.workdir("tokens") / "tokens.txt")
+            wrk("warm-up", srv.url, "me", plan.warmup, plan.connections, tokens=tokens)
+            me = wrk("GET /api/me", srv.url, "me", plan.seconds, plan.connections, tokens=tokens)
+            say(f"   me     {me.rps:8.0f}/s  non-2xx {me.non2xx}")
+            out[backend] = {"ping": ping, "login": login, "me": me, "rss_mb": srv.peak_rss_mb(),
+                            "log_errors": srv.errors_in_log()}
+    return out
+
+
+def latency(plan: Plan) -> dict:
+    """A steady rate of logins against a WeChat that takes `round_trip` seconds to answer."""
+    out: dict = {}
+    wechat = procs.wechat_standin(plan.round_trip)
+    for backend in plan.backends:
+        url = database(backend)
+        seed.migrate(url)
+        seed.seed_pool(url, plan.returning)
+        say(f"== {backend}: {plan.rate:.0f} logins/s for {plan.rate_seconds:.0f} s, WeChat answering in "
+            f"{plan.round_trip * 1000:.0f} ms")
+        with Server(url, wechat) as srv:
+            # Warm up connections and code paths, at the same rate, before measuring.
+            open_loop_logins(srv.url, plan.rate, min(5, plan.rate_seconds), plan.pool)
+            result = open_loop_logins(srv.url, plan.rate, plan.rate_seconds, plan.pool)
+            result.extra["overhead_p50_ms"] = result.p50_ms - plan.round_trip * 1000
+            result.extra["overhead_p99_ms"] = result.p99_ms - plan.round_trip * 1000
+            say(f"   {result.rps:.0f}/s done, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, "
+                f"errors {result.non2xx}")
+            out[backend] = {"result": result, "rss_mb": srv.peak_rss_mb(), "log_errors": srv.errors_in_log()}
+    return out
+
+
+def dashboard_part(plan: Plan) -> dict:
+    import dashboard
+
+    return dashboard.run(say)
+
+
+# -- report ------------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor())
+    mem = next(l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal"))
+    pg = subprocess.run("ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1", shell=True, capture_output=True,
+                        text=True).stdout.strip()
+    pg_version = subprocess.run([pg + "/postgres", "--version"], capture_output=True, text=True).stdout.strip() if pg else "-"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return {
+        "cpu": f"{os.cpu_count()} × {cpu}",
+        "memory": f"{int(mem) / 1024 / 1024:.0f} GiB",
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "postgresql": pg_version,
+        "sqlite": sqlite3.sqlite_version,
+        "commit": commit + (" (with uncommitted changes)" if dirty else ""),
+        "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "gunicorn": ", ".join(f"{k}={v}" for k, v in procs.production_settings().items() if k != "bind"),
+    }
+
+
+def ms(x: float) -> str:
+    return f"{x:.1f}"
+
+
+def api_table(data: dict, plan: Plan) -> list[str]:
+    lines = [
+        f"Closed loop: wrk, {WRK_THREADS} threads, {plan.connections} "
+        f"connections, {plan.seconds} s per figure after a {plan.warmup} s warm-up. Logins draw codes at random from "
+        f"a pool of {plan.pool:,} openids, {plan.returning:,} of which exist before the run.",
+        "",
+        "| backend | request | req/s | × bare endpoint | p50 ms | p99 ms | non-2xx | socket errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for backend, d in data.items():
+        ping = d["ping"]
+        for key in ("ping", "login", "me"):
+            r: Result = d[key]
+            ratio = "1" if key == "ping" else f"{r.rps / ping.rps * 100:.1f} %"
+            name = r.name + (f" ({r.extra['new_users']} new users)" if "new_users" in r.extra else "")
+            lines.append(f"| {backend} | {name} | {r.rps:,.0f} | {ratio} | {ms(r.p50_ms)} | {ms(r.p99_ms)} "
+                         f"| {r.non2xx} | {r.socket_errors} |")
+    lines += ["", "| backend | peak RSS per worker (VmHWM) |", "|---|---|"]
+    for backend, d in data.items():
+        lines.append(f"| {backend} | {', '.join(f'{x:.0f} MB' for x in d['rss_mb'])} |")
+    errors = [e for d in data.values() for e in d["log_errors"]]
+    if errors:
+        lines += ["", "Errors in the server log:", "", "```", *errors[:10], "```"]
+    return lines
+
+
+def latency_table(data: dict, plan: Plan) -> list[str]:
+    lines = [
+        f"Open loop: {plan.rate:.0f} logins/s scheduled for {plan.rate_seconds:.0f} s (after a 5 s warm-up), latency "
+        f"counted from each request's scheduled start; WeChat stand-in answering after {plan.round_trip * 1000:.0f} ms.",
+        "",
+        "| backend | logins done | rate | p50 ms | p99 ms | p50 − round trip | p99 − round trip | errors | peak RSS/worker |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for backend, d in data.items():
+        r: Result = d["result"]
+        lines.append(
+            f"| {backend} | {r.requests:,} | {r.rps:.1f}/s | {ms(r.p50_ms)} | {ms(r.p99_ms)} | "
+            f"{ms(r.extra['overhead_p50_ms'])} | {ms(r.extra['overhead_p99_ms'])} | {r.non2xx} | "
+            f"{', '.join(f'{x:.0f} MB' for x in d['rss_mb'])} |"
+        )
+        if r.extra["failures"]:
+            lines.append(f"| | first failures: {'; '.join(r.extra['failures'])} | | | | | | | |")
+    return lines
+
+
+def write_section(name: str, title: str, lines: list[str], command: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    body = [
+        f"<!-- part:{name} -->",
+        f"## {title}",
+        "",
+        f"`{command}` — {datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
+        "",
+        *[f"- {k}: {v}" for k, v in info.items()],
+        "",
+        *lines,
+        f"<!-- /part:{name} -->",
+    ]
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\nWritten by `bench/run`; see bench/README.md.\n"
+    start, end = f"<!-- part:{name} -->", f"<!-- /part:{name} -->"
+    if start in text:
+        text = text[: text.index(start)] + "\n".join(body) + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(body) + "\n"
+    RESULTS.write_text(text)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="wxauth benchmark")
+    parser.add_argument("part", nargs="?", default="all", choices=["all", "api", "latency", "dashboard", "smoke"])
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    command = "bench/run" + ("" if args.part == "all" else f" {args.part}")
+    try:
+        if args.part == "smoke":
+            return smoke()
+        if args.part in ("all", "api"):
+            data = api(FULL)
+            lines = api_table(data, FULL)
+            say("\n".join(lines))
+            write_section("api", "Login and /api/me against a near-free WeChat", lines, command)
+        if args.part in ("all", "latency"):
+            data = latency(FULL)
+            lines = latency_table(data, FULL)
+            say("\n".join(lines))
+            write_section("latency", "Login with a 100 ms WeChat round trip", lines, command)
+        if args.part in ("all", "dashboard"):
+            lines = dashboard_part(FULL)
+            say("\n".join(lines))
+            write_section("dashboard", "Dashboard at a million users", lines, command)
+    finally:
+        procs.stop_all()
+    return 0
+
+
+def smoke() -> int:
+    """The whole API path in seconds; exits 1 on any failed request, whatever the speed."""
+    api_data = api(SMOKE)
+    lat = latency(SMOKE)
+    lines = api_table(api_data, SMOKE) + [""] + latency_table(lat, SMOKE)
+    say("\n".join(lines))
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "smoke.md").write_text("\n".join(lines) + "\n")
+    failed = [
+        f"{b} {k}: {d[k].non2xx} non-2xx, {d[k].socket_errors} socket errors, {d[k].requests} requests"
+        for b, d in api_data.items() for k in ("ping", "login", "me")
+        if d[k].non2xx or d[k].socket_errors or not d[k].requests
+    ] + [f"{b} latency: {d['result'].non2xx} errors" for b, d in lat.items() if d["result"].non2xx]
+    failed += [f"{b}: server log: {e}" for part in (api_data, lat) for b, d in part.items() for e in d["log_errors"]]
+    if failed:
+        say("bench smoke FAILED:\n  " + "\n  ".join(failed))
+        return 1
+    say("bench smoke: 0 failed requests")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""gunicorn settings for production, read automatically by `gunicorn app:app` from this folder.
+
+Command-line flags override these (the tests start small servers with their own counts).
+
+Threaded workers, because a login spends most of its time waiting on WeChat's round trip
+(tens to a hundred milliseconds from a server in China) and a waiting thread costs a few
+hundred kilobytes and no CPU, where a sync worker would sit idle for the whole round trip.
+Two processes use both cores (one Python process runs Python on one core at a time).
+32 threads each: at 200 logins/s with a 100 ms round trip about 21 requests are waiting
+on WeChat at any moment; 64 threads leave room for bursts and slow answers, while each
+process's database pool (10 + 20 overflow, wxauth/database.py) still covers the threads
+that reach the database at once. bench/run measures exactly this configuration.
+"""
+
+bind = "127.0.0.1:8000"  # behind nginx; set GUNICORN_CMD_ARGS="--bind 0.0.0.0:8000" to expose
+worker_class = "gthread"
+workers = 2
+threads = 32
+
+
+def child_exit(server, worker):
+    """With PROMETHEUS_MULTIPROC_DIR set, forget a dead worker's live gauges (wxauth/metrics.py)."""
+    import os
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
