@@ -130,6 +130,10 @@ def app_env(database_url: str, wechat_url: str) -> dict:
         "WXAUTH_WECHAT_API_BASE": wechat_url,
         "DATABASE_URL": database_url,
         "WXAUTH_BENCH": "1",
+        # The load comes from one address: limits stay on (their cost is measured) but out of reach.
+        "WXAUTH_RATELIMIT_LOGIN": "1000000000/minute",
+        "WXAUTH_RATELIMIT_PHONE": "1000000000/minute",
+        "WXAUTH_RATELIMIT_PHONE_USER": "1000000000/minute",
     }
 
 
