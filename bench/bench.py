@@ -30,6 +30,7 @@ from pathlib import Path
 
 import procs
 import seed
+import statements
 from loadgen import WRK_THREADS, Result, open_loop_logins, tokens_file, wrk
 from procs import ROOT, Server
 
@@ -93,7 +94,8 @@ def api(plan: Plan) -> dict:
             me = wrk("GET /api/me", srv.url, "me", plan.seconds, plan.connections, tokens=tokens)
             say(f"   me     {me.rps:8.0f}/s  non-2xx {me.non2xx}")
             out[backend] = {"ping": ping, "login": login, "me": me, "rss_mb": srv.peak_rss_mb(),
-                            "log_errors": srv.errors_in_log()}
+                            "log_errors": srv.errors_in_log(),
+                            "statements": statements.count(url, wechat, plan.pool)}
     return out
 
 
@@ -171,6 +173,14 @@ def api_table(data: dict, plan: Plan) -> list[str]:
             name = r.name + (f" ({r.extra['new_users']} new users)" if "new_users" in r.extra else "")
             lines.append(f"| {backend} | {name} | {r.rps:,.0f} | {ratio} | {ms(r.p50_ms)} | {ms(r.p99_ms)} "
                          f"| {r.non2xx} | {r.socket_errors} |")
+    lines += ["", "Database work per request, counted on the engine (PostgreSQL adds a BEGIN and a COMMIT",
+              "round trip per transaction):", "",
+              "| backend | request | statements | transactions | round trips (PostgreSQL) | statements |",
+              "|---|---|---:|---:|---:|---|"]
+    for backend, d in data.items():
+        for name, n, tx, seen in d["statements"]:
+            trips = n + 2 * tx if backend == "postgresql" else "–"
+            lines.append(f"| {backend} | {name} | {n} | {tx} | {trips} | {'; '.join(seen)} |")
     lines += ["", "| backend | peak RSS per worker (VmHWM) |", "|---|---|"]
     for backend, d in data.items():
         lines.append(f"| {backend} | {', '.join(f'{x:.0f} MB' for x in d['rss_mb'])} |")

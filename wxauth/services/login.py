@@ -19,6 +19,7 @@ from wxauth.security import seal
 from wxauth.services import ClientInfo, events, sessions
 from wxauth.services.profile import ANONYMOUS_NICKNAMES, is_placeholder_avatar, normalize_gender
 from wxauth.wechat import crypto
+from wxauth.wechat.client import Code2Session
 from wxauth.wechat.errors import WeChatError, WeChatUnavailable, login_error, unavailable_error
 
 SESSION_KEY_PURPOSE = "session_key"
@@ -100,19 +101,32 @@ def login(app: MiniApp, req: LoginRequest, client: ClientInfo) -> LoginResult:
             unionid = unionid or data["unionId"]
 
     now = utcnow()
+    try:
+        return _write_login(app, exchanged, unionid, profile, client, now, record=True)
+    except events.NotRecorded:
+        # The event's insert failed and took the transaction with it; the login must not fail.
+        db.session.rollback()
+        return _write_login(app, exchanged, unionid, profile, client, now, record=False)
+
+
+def _write_login(
+    app: MiniApp, exchanged: Code2Session, unionid: str | None, profile: dict, client: ClientInfo, now: datetime, *, record: bool
+) -> LoginResult:
+    """The login's writes, and its event when `record`, in one transaction; commits."""
     user = _upsert_user(app, exchanged.openid, unionid, exchanged.session_key, profile, now)
     is_new = user.created_at == now
     session, token = sessions.new_session(user, client, now)
-    # The event commits with the login: one transaction instead of two (on SQLite one
-    # write lock per login instead of two; on PostgreSQL one WAL flush instead of two).
-    events.add_login(
-        client=client,
-        appid=app.appid,
-        openid=user.openid,
-        user_id=user.id,
-        upstream_ms=exchanged.upstream_ms,
-        is_new_user=is_new,
-    )
+    if record:
+        # The event commits with the login: one transaction instead of two (on SQLite one
+        # write lock per login instead of two; on PostgreSQL one WAL flush instead of two).
+        events.add_login(
+            client=client,
+            appid=app.appid,
+            openid=user.openid,
+            user_id=user.id,
+            upstream_ms=exchanged.upstream_ms,
+            is_new_user=is_new,
+        )
     db.session.commit()
     return LoginResult(user=user, token=token, session=session, is_new_user=is_new)
 
