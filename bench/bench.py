@@ -138,7 +138,8 @@ def machine() -> dict:
                         text=True).stdout.strip()
     pg_version = subprocess.run([pg + "/postgres", "--version"], capture_output=True, text=True).stdout.strip() if pg else "-"
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", ".", ":!bench/RESULTS.md"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
     return {
         "cpu": f"{os.cpu_count()} × {cpu}",
         "memory": f"{int(mem) / 1024 / 1024:.0f} GiB",

@@ -40,7 +40,7 @@ def add_login(
 
     On failure this logs why and raises NotRecorded; the caller then writes the login
     again without its event (services.login). No savepoint guards the insert: on
-    PostgreSQL that pair of statements was two of a login's nine round trips, paid on
+    PostgreSQL that pair of statements was two of a login's seven round trips, paid on
     every login for a failure that practically never happens.
     """
     LOGINS.labels("success").inc()  # the login succeeds even if its event cannot be added
