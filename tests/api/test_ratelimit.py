@@ -54,3 +54,24 @@ def test_phone_is_limited_per_user(api, sandbox, limits, app, monkeypatch):
     assert_error(api.post("/api/auth/phone", a2, json={"code": sandbox.phone_code(a.openid)}), 429, "rate_limited")
     # ...while another user from the same IP still gets through.
     assert api.post("/api/auth/phone", b, json={"code": sandbox.phone_code(b.openid)}).status_code == 200
+
+
+def test_memory_storage_counts_without_a_thread_per_hit(app, monkeypatch):
+    """limits' MemoryStorage starts a Timer thread on most hits; ours sweeps from one thread."""
+    import threading
+    import time
+
+    from wxauth.ratelimit import SweptMemoryStorage
+
+    started = []
+    real_start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda self: (started.append(self.name), real_start(self))[1])
+    storage = SweptMemoryStorage()
+    started.clear()
+    for _ in range(50):
+        storage.incr("k", expiry=1)
+        time.sleep(0.012)  # longer than MemoryStorage's 10 ms timer: it would start a new one each time
+    assert storage.get("k") == 50
+    assert started == ["ratelimit-sweeper"]
+    with app.app_context():
+        assert isinstance(limiter.storage, SweptMemoryStorage)  # what memory:// gives the app
