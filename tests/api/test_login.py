@@ -43,16 +43,36 @@ def test_returning_user_gains_a_unionid_and_keeps_it(api, sandbox):
     assert api.login(first.openid).user["unionid"] == "oUnionLater"
 
 
-def test_login_event_commits_with_the_login_and_its_failure_does_not_break_it(api, app, monkeypatch, caplog):
+def test_login_event_commits_with_the_login_and_its_failure_does_not_break_it(api, app, caplog):
     from sqlalchemy import text
 
-    from wxauth.services import events
+    # The database refuses every login event (as it would a row it cannot take): the login
+    # must still succeed, with its user and session and without the event.
+    refuse = {
+        "sqlite": ["CREATE TRIGGER refuse_events BEFORE INSERT ON login_events BEGIN SELECT RAISE(ABORT, 'refused'); END"],
+        "postgresql": ["ALTER TABLE login_events ADD CONSTRAINT refuse_events CHECK (false) NOT VALID"],
+    }
+    allow = {
+        "sqlite": ["DROP TRIGGER refuse_events"],
+        "postgresql": ["ALTER TABLE login_events DROP CONSTRAINT refuse_events"],
+    }
 
-    monkeypatch.setattr(events, "_insert", lambda model: text("INSERT INTO no_such_table (x) VALUES (:x)"))
-    session = api.login()
+    def run(statements):
+        with app.app_context():
+            for sql in statements[db.engine.dialect.name]:
+                db.session.execute(text(sql))
+            db.session.commit()
+
+    run(refuse)
+    try:
+        session = api.login()
+    finally:
+        run(allow)
     assert "could not record login_events" in caplog.text
+    assert session.user["openid"]
     assert api.get("/api/me", session).status_code == 200
     with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
         assert db.session.scalar(select(func.count()).select_from(ApiSession)) == 1
         assert db.session.scalar(select(func.count()).select_from(LoginEvent)) == 0
 

@@ -8,12 +8,13 @@ from datetime import datetime
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func, text, update
+from sqlalchemy.exc import DataError, IntegrityError
 
 from config import MiniApp
 from wxauth.errors import AppError
 from wxauth.extensions import db
-from wxauth.models import User, utcnow
+from wxauth.models import ApiSession, User, utcnow
 from wxauth.models.upsert import upsert
 from wxauth.security import seal
 from wxauth.services import ClientInfo, events, sessions
@@ -101,6 +102,13 @@ def login(app: MiniApp, req: LoginRequest, client: ClientInfo) -> LoginResult:
             unionid = unionid or data["unionId"]
 
     now = utcnow()
+    if db.engine.dialect.name == "postgresql":
+        try:
+            return _write_login_in_one_statement(app, exchanged, unionid, profile, client, now)
+        except (IntegrityError, DataError):
+            # Nothing was written (one statement); the general path below says what failed
+            # and still logs the user in if it was only the event.
+            db.session.rollback()
     try:
         return _write_login(app, exchanged, unionid, profile, client, now, record=True)
     except events.NotRecorded:
@@ -129,6 +137,94 @@ def _write_login(
         )
     db.session.commit()
     return LoginResult(user=user, token=token, session=session, is_new_user=is_new)
+
+
+def _write_login_in_one_statement(
+    app: MiniApp, exchanged: Code2Session, unionid: str | None, profile: dict, client: ClientInfo, now: datetime
+) -> LoginResult:
+    """PostgreSQL: the user's upsert, the session and the event as one statement.
+
+    What _write_login does in three statements and a transaction, in one round trip: a
+    single statement is atomic on its own, so it runs in autocommit, sparing the BEGIN and
+    COMMIT round trips too (5 round trips per login become 1). The SQL is built once per set
+    of profile columns (`_login_statement`) and served from SQLAlchemy's statement cache.
+    """
+    session_row = sessions.session_values(None, client, now)
+    event = events.login_row(
+        client=client, outcome="success", appid=app.appid, openid=exchanged.openid, user_id=None,
+        wechat_errcode=None, upstream_ms=exchanged.upstream_ms, is_new_user=False,
+    )
+    params = {
+        "appid": app.appid,
+        "openid": exchanged.openid,
+        "unionid": unionid,
+        "now": now,
+        "sealed": seal(current_app.config["SECRET_KEY"], SESSION_KEY_PURPOSE, exchanged.session_key),
+        **{f"p_{k}": v for k, v in profile.items()},
+        **{f"s_{k}": session_row[k] for k in ("id", "expires_at", "ip", "user_agent")},
+        **{f"e_{k}": event[k] for k in ("upstream_ms", "request_id")},
+    }
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    row = db.session.execute(_login_statement(tuple(profile)), params).one()
+    db.session.commit()
+    events.count_login_success()
+    user = User(**row._mapping)
+    session_row["user_id"] = user.id
+    return LoginResult(
+        user=user,
+        token=sessions.issue_token(session_row),
+        session=ApiSession(**session_row),
+        is_new_user=user.created_at == now,
+    )
+
+
+# Every column of users but the sealed session_key, which never needs to come back.
+_USER_COLUMNS = tuple(c.name for c in User.__table__.c if c.name != "session_key_ciphertext")
+
+
+@lru_cache(maxsize=16)
+def _login_statement(profile_columns: tuple[str, ...]):
+    """The PostgreSQL login statement for a login that sets `profile_columns` of the user.
+
+    A returning user (most logins) is updated; only when there is none is one inserted,
+    with ON CONFLICT settling racing first logins of one openid (so user ids do not burn a
+    sequence value per login). A unionid already known is kept. The session and the event
+    are inserted from the user row either returns; a new user is one whose created_at is
+    this login's `now`.
+    """
+    profile = [c for c in profile_columns if c in _USER_COLUMNS]  # names from _profile_fields only
+    updated = {"last_login_at": ":now", "session_key_ciphertext": ":sealed", "session_key_issued_at": ":now",
+               **{c: f":p_{c}" for c in profile}}
+    inserted = {"appid": ":appid", "openid": ":openid", "unionid": ":unionid", "gender": "0", "created_at": ":now",
+                **updated}
+    returning = ", ".join(_USER_COLUMNS)
+    return text(f"""
+        WITH upd AS (
+            UPDATE users SET {", ".join(f"{c} = {v}" for c, v in updated.items())},
+                             unionid = coalesce(unionid, :unionid)
+            WHERE appid = :appid AND openid = :openid
+            RETURNING {returning}
+        ), ins AS (
+            INSERT INTO users ({", ".join(inserted)})
+            SELECT {", ".join(inserted.values())} WHERE NOT EXISTS (SELECT FROM upd)
+            ON CONFLICT (appid, openid) DO UPDATE
+                SET {", ".join(f"{c} = excluded.{c}" for c in updated)},
+                    unionid = coalesce(users.unionid, excluded.unionid)
+            RETURNING {returning}
+        ), u AS (
+            SELECT * FROM upd UNION ALL SELECT * FROM ins
+        ), s AS (
+            INSERT INTO api_sessions (id, user_id, created_at, expires_at, last_seen_at, ip, user_agent)
+            SELECT :s_id, u.id, :now, :s_expires_at, :now, :s_ip, :s_user_agent FROM u
+        ), e AS (
+            INSERT INTO login_events (created_at, appid, openid, user_id, outcome, upstream_ms, is_new_user,
+                                      ip, user_agent, request_id)
+            SELECT :now, u.appid, u.openid, u.id, 'success', :e_upstream_ms, u.created_at = :now,
+                   :s_ip, :s_user_agent, :e_request_id FROM u
+        )
+        SELECT {returning} FROM u
+    """)  # noqa: S608 - column names come from the User table; every value is a bound parameter
 
 
 def decrypt_failed(reason: str) -> AppError:

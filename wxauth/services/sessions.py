@@ -27,9 +27,6 @@ MAX_TOKEN_LENGTH = 512
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 
 
-_SESSION_COLUMNS = ("id", "user_id", "created_at", "expires_at", "last_seen_at", "ip", "user_agent")
-
-
 @lru_cache(maxsize=1)
 def _insert_session():
     return insert(ApiSession.__table__)
@@ -47,21 +44,29 @@ def _serializer() -> URLSafeSerializer:
 
 def new_session(user: User, client: ClientInfo, now: datetime) -> tuple[ApiSession, str]:
     """Add a session for `user` to the current transaction; return it with its token."""
-    ttl = current_app.config["WXAUTH_TOKEN_TTL"]
-    session = ApiSession(
-        id=secrets.token_urlsafe(16),
-        user_id=user.id,
-        created_at=now,
-        expires_at=now + timedelta(seconds=ttl),
-        last_seen_at=now,
-        ip=client.ip,
-        user_agent=client.user_agent,
-    )
+    values = session_values(user.id, client, now)
     # A plain INSERT, not Session.add(): the unit-of-work flush that add() leads to cost a
     # tenth of a login's CPU, and nothing reads this object back through the ORM session.
-    db.session.execute(_insert_session(), {c: getattr(session, c) for c in _SESSION_COLUMNS})
-    token = _serializer().dumps([session.id, int(session.expires_at.timestamp())])
-    return session, token
+    db.session.execute(_insert_session(), values)
+    return ApiSession(**values), issue_token(values)
+
+
+def session_values(user_id: int | None, client: ClientInfo, now: datetime) -> dict:
+    """The row of a new session (user_id None: filled in by the statement that inserts it)."""
+    return {
+        "id": secrets.token_urlsafe(16),
+        "user_id": user_id,
+        "created_at": now,
+        "expires_at": now + timedelta(seconds=current_app.config["WXAUTH_TOKEN_TTL"]),
+        "last_seen_at": now,
+        "ip": client.ip,
+        "user_agent": client.user_agent,
+    }
+
+
+def issue_token(values: dict) -> str:
+    """The token for the session row `values`."""
+    return _serializer().dumps([values["id"], int(values["expires_at"].timestamp())])
 
 
 def authenticate(token: str | None) -> ApiSession:
