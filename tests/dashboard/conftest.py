@@ -47,12 +47,6 @@ class Dashboard:
         return self.submit(soup, data={"username": username, "password": password})
 
 
-@pytest.fixture(autouse=True)
-def _fresh_overview(app, monkeypatch):
-    """Each test's overview counts its own rows, not a cached earlier view."""
-    monkeypatch.setitem(app.config, "WXAUTH_DASHBOARD_CACHE_SECONDS", 0)
-
-
 @pytest.fixture()
 def make_operator(app):
     def make(username: str = "alice", password: str = PASSWORD, **kw):

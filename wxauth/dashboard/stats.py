@@ -1,27 +1,25 @@
 """The overview's numbers: totals, per-day series and phone-API usage.
 
-Every count is bounded by an indexed date range except the two user totals, which need the
-whole users table (one pass, both counted together).
+Counts of rows in a time range come from the per-slot counts (rollup.py); the figures that
+need a scan of a whole table are counted in the background (totals.py); the commonest
+phone-code failures are one indexed 30-day query. So the page reads no more than a few
+thousand rows, however many millions of events there are.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
+from wxauth.dashboard import rollup, totals
 from wxauth.dashboard.formatting import operator_zone
 from wxauth.dashboard.queries import local_midnight
 from wxauth.extensions import db
-from wxauth.models import Failure, LoginEvent, PhoneBind, User, utcnow
+from wxauth.models import Failure, utcnow
 
 CHART_DAYS = 30
-# The overview scans 30 days of events: at millions of rows that takes a second or two, so
-# each process keeps the result this long (the page says when it was computed).
-CACHE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -58,72 +56,8 @@ class PhoneApi:
         return self.succeeded / self.calls if self.calls else None
 
 
-def totals(now: datetime, today: date) -> Totals:
-    day, week, month = now - timedelta(days=1), now - timedelta(days=7), now - timedelta(days=30)
-    count = func.count()
-    users = db.session.execute(select(count, func.count(User.phone_number))).one()
-    new = db.session.execute(
-        select(
-            count.filter(User.created_at >= local_midnight(today)),
-            count.filter(User.created_at >= week),
-            count,
-        ).where(User.created_at >= month)
-    ).one()
-    logins = db.session.execute(
-        select(
-            count.filter(LoginEvent.outcome == "success"),
-            count.filter(LoginEvent.outcome != "success"),
-        ).where(LoginEvent.created_at >= day)
-    ).one()
-    active = db.session.scalar(
-        select(func.count(LoginEvent.user_id.distinct())).where(
-            LoginEvent.created_at >= week, LoginEvent.outcome == "success"
-        )
-    )
-    failures = db.session.scalar(select(count).where(Failure.created_at >= day))
-    return Totals(
-        users=users[0],
-        phone_bound=users[1],
-        new_today=new[0],
-        new_7d=new[1],
-        new_30d=new[2],
-        logins_24h=logins[0],
-        failed_logins_24h=logins[1],
-        active_7d=active or 0,
-        failures_24h=failures or 0,
-    )
-
-
 def chart_days(today: date, days: int = CHART_DAYS) -> list[date]:
     return [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
-
-
-def per_day(column, days: list[date], *conditions, split=None) -> dict:
-    """Rows per local day, bucketed in SQL by the day boundaries in the operator's zone
-    (a CASE on the indexed column, so daylight saving and any offset come out right).
-
-    Returns {value of `split`: [count per day]}, with one scan for all values of `split`.
-    """
-    bounds = [local_midnight(d) for d in days] + [local_midnight(days[-1] + timedelta(days=1))]
-    bucket = case(*[(column < bound, i) for i, bound in enumerate(bounds[1:])]).label("day")
-    columns = [bucket] if split is None else [bucket, split.label("key")]
-    inner = select(*columns).where(column >= bounds[0], column < bounds[-1], *conditions).subquery()
-    groups = list(inner.c)
-    series: dict = {}
-    for row in db.session.execute(select(*groups, func.count()).group_by(*groups)):
-        value = row[1] if split is not None else None
-        series.setdefault(value, [0] * len(days))[row[0]] = row[-1]
-    return series
-
-
-def phone_api(since: datetime) -> PhoneApi:
-    binds = dict(
-        db.session.execute(
-            select(PhoneBind.method, func.count()).where(PhoneBind.created_at >= since).group_by(PhoneBind.method)
-        ).all()
-    )
-    failed = db.session.scalar(select(func.count()).where(Failure.created_at >= since, Failure.kind == "phone_code"))
-    return PhoneApi(succeeded=binds.get("code", 0), failed=failed or 0, legacy_binds=binds.get("encrypted", 0))
 
 
 def phone_failure_reasons(since: datetime, limit: int = 5) -> list[tuple[str, int | None, int]]:
@@ -141,6 +75,7 @@ def phone_failure_reasons(since: datetime, limit: int = 5) -> list[tuple[str, in
 @dataclass(frozen=True)
 class Overview:
     computed_at: datetime
+    totals_at: datetime  # when users, phone_bound and active_7d were counted (totals.py)
     days: list[date]
     totals: Totals
     registrations: list[int]
@@ -153,31 +88,50 @@ class Overview:
 
 
 def overview() -> Overview:
-    """Everything on the overview page, at most CACHE_SECONDS old, per time zone."""
-    ttl = current_app.config.get("WXAUTH_DASHBOARD_CACHE_SECONDS", CACHE_SECONDS)
-    cache = current_app.extensions.setdefault("wxauth.dashboard.overview", {})
+    """Everything on the overview page, in the operator's time zone."""
     zone = operator_zone()
-    key = str(zone)
-    hit = cache.get(key)
-    if hit is not None and time.monotonic() - hit[0] < ttl:
-        return hit[1]
     now = utcnow()
     today = now.astimezone(zone).date()
     days = chart_days(today)
-    month = now - timedelta(days=30)
-    empty = [0] * len(days)
-    logins = per_day(LoginEvent.created_at, days, split=LoginEvent.outcome == "success")
+    day, week, month = now - timedelta(days=1), now - timedelta(days=7), now - timedelta(days=30)
+    rollup.ensure_rolled(now)
+    bounds = [local_midnight(d) for d in days] + [local_midnight(days[-1] + timedelta(days=1))]
+    daily = rollup.counts(["registration", "login_success", "login_failed", "failure"], bounds)
+    # Three intervals, [30 days ago, 7 days ago), [7 days, 24 hours), [24 hours ago, now):
+    # the last is "24 h", the last two "7 days", all three "30 days".
+    recent = rollup.counts(list(rollup.METRICS), [month, week, day, now])
+    last_day = {name: values[-1] for name, values in recent.items()}
+    last_month = {name: sum(values) for name, values in recent.items()}
+    counted = totals.current(now)
     result = Overview(
         computed_at=now,
+        totals_at=counted.computed_at,
         days=days,
-        totals=totals(now, today),
-        registrations=per_day(User.created_at, days).get(None, empty),
-        logins=logins.get(True, empty),
-        failed_logins=logins.get(False, empty),
-        failures=per_day(Failure.created_at, days).get(None, empty),
-        phone_30d=phone_api(month),
-        phone_24h=phone_api(now - timedelta(days=1)),
+        totals=Totals(
+            users=counted.users,
+            phone_bound=counted.phone_bound,
+            new_today=daily["registration"][-1],
+            new_7d=sum(recent["registration"][1:]),
+            new_30d=last_month["registration"],
+            logins_24h=last_day["login_success"],
+            failed_logins_24h=last_day["login_failed"],
+            active_7d=counted.active_7d,
+            failures_24h=last_day["failure"],
+        ),
+        registrations=daily["registration"],
+        logins=daily["login_success"],
+        failed_logins=daily["login_failed"],
+        failures=daily["failure"],
+        phone_30d=_phone_api(last_month),
+        phone_24h=_phone_api(last_day),
         phone_reasons=phone_failure_reasons(month),
     )
-    cache[key] = (time.monotonic(), result)
     return result
+
+
+def _phone_api(counted: dict[str, int]) -> PhoneApi:
+    return PhoneApi(
+        succeeded=counted["phone_bind_code"],
+        failed=counted["phone_code_failed"],
+        legacy_binds=counted["phone_bind_encrypted"],
+    )

@@ -4,17 +4,21 @@ from wxauth.models.audit import PhoneReveal
 from wxauth.models.base import Base, utcnow
 from wxauth.models.events import Failure, LoginEvent, PhoneBind
 from wxauth.models.operators import Operator, SignInThrottle
+from wxauth.models.rollups import ActivityCount, ActivityRollup, OverviewTotals
 from wxauth.models.sessions import ApiSession
 from wxauth.models.tokens import AccessToken
 from wxauth.models.users import User
 
 __all__ = [
     "AccessToken",
+    "ActivityCount",
+    "ActivityRollup",
     "ApiSession",
     "Base",
     "Failure",
     "LoginEvent",
     "Operator",
+    "OverviewTotals",
     "PhoneBind",
     "PhoneReveal",
     "SignInThrottle",

@@ -23,6 +23,14 @@ class User(Base):
         # Operators find a user by the last 4 digits of the phone; the query must spell the
         # expression exactly like this (see wxauth.dashboard.queries.PHONE_LAST4).
         Index("ix_users_phone_last4", text("substr(phone_number, length(phone_number) - 3)")),
+        # Search by part of a nickname (lower(nickname) LIKE '%…%'): a trigram index on
+        # PostgreSQL, where a million users otherwise cost a full scan per search. SQLite has
+        # no such index; it scans.
+        Index(
+            "ix_users_nickname_trgm",
+            text("lower(nickname) gin_trgm_ops"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
