@@ -130,8 +130,47 @@ def _events_sql(d: dict, start: int, stop: int, users: int, first_user_id: int) 
     """
 
 
+FAILURE_KINDS_REASONS = [
+    ("phone_encrypted", "bad_padding"),
+    ("phone_encrypted", "not_json"),
+    ("userinfo_encrypted", "watermark_expired"),
+    ("phone_code", "wechat_errcode"),
+    ("signature", "signature_mismatch"),
+    ("phone_encrypted", "no_session_key"),
+]
+
+
+def _failures_sql(d: dict, start: int, stop: int, users: int, first_user_id: int) -> str:
+    kinds = " ".join(f"WHEN {i} THEN '{k}'" for i, (k, _) in enumerate(FAILURE_KINDS_REASONS))
+    reasons = " ".join(f"WHEN {i} THEN '{r}'" for i, (_, r) in enumerate(FAILURE_KINDS_REASONS))
+    n_kinds = len(FAILURE_KINDS_REASONS)
+    return f"""
+    {d["with"].format(start=start, last=stop - 1)}
+    INSERT INTO failures (created_at, appid, user_id, kind, reason, wechat_errcode, session_key_age_s, ip, user_agent)
+    SELECT {d["ago"].format(seconds=f"(n * 7919) % ({DAYS} * 86400)")},
+           '{APPID}', {first_user_id} + (n * 37 % {users}),
+           CASE n % {n_kinds} {kinds} END, CASE n % {n_kinds} {reasons} END,
+           CASE WHEN n % {n_kinds} = 3 THEN 40029 END,
+           n % 7200, '10.' || (n % 250) || '.' || (n / 250 % 250) || '.2', 'Mozilla/5.0 MicroMessenger/8.0.1'
+    {d["from"].format(start=start, last=stop - 1)}
+    """
+
+
+def _binds_sql(d: dict, start: int, stop: int, users: int, first_user_id: int) -> str:
+    return f"""
+    {d["with"].format(start=start, last=stop - 1)}
+    INSERT INTO phone_binds (created_at, appid, user_id, method, ip, user_agent)
+    SELECT {d["ago"].format(seconds=f"(n * 7919) % ({DAYS} * 86400)")},
+           '{APPID}', {first_user_id} + (n * 4 % {users}),
+           CASE WHEN n % 5 = 0 THEN 'encrypted' ELSE 'code' END,
+           '10.' || (n % 250) || '.' || (n / 250 % 250) || '.3', 'Mozilla/5.0 MicroMessenger/8.0.1'
+    {d["from"].format(start=start, last=stop - 1)}
+    """
+
+
 def seed_dashboard(database_url: str, users: int, events: int, chunk: int = 1_000_000, log=print) -> float:
-    """Add `users` users and `events` login events; return the seconds it took."""
+    """Add `users` users and `events` login events (and, beside them, a failure for every 20
+    events and a phone bind for every 4 users); return the seconds it took."""
     engine = create_engine(database_url)
     postgres = engine.dialect.name == "postgresql"
     started = time.monotonic()
@@ -144,6 +183,8 @@ def seed_dashboard(database_url: str, users: int, events: int, chunk: int = 1_00
         for label, total, make in (
             ("users", users, lambda a, b: _users_sql(d, a, b)),
             ("login events", events, lambda a, b: _events_sql(d, a, b, users, first_user_id)),
+            ("failures", events // 20, lambda a, b: _failures_sql(d, a, b, users, first_user_id)),
+            ("phone binds", users // 4, lambda a, b: _binds_sql(d, a, b, users, first_user_id)),
         ):
             for start in range(0, total, chunk):
                 stop = min(start + chunk, total)
