@@ -10,7 +10,15 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from wxauth.dashboard import bp
-from wxauth.dashboard.queries import Filters, active_sessions, choice, text, user_search
+from wxauth.dashboard.queries import (
+    Filters,
+    active_sessions,
+    choice,
+    searches_nicknames,
+    text,
+    unindexed,
+    user_search,
+)
 from wxauth.extensions import db
 from wxauth.models import Failure, LoginEvent, Operator, PhoneReveal, User
 from wxauth.security import fingerprint
@@ -35,14 +43,19 @@ class UserFilters(Filters):
             q=text(args.get("q")), app=choice(args.get("app"), apps), phone=choice(args.get("phone"), PHONE_CHOICES)
         )
 
+    @property
+    def scans(self) -> bool:
+        return bool(self.q) and searches_nicknames(self.q)
+
     def statement(self):
         stmt = select(User)
         if self.app:
-            stmt = stmt.where(User.appid == self.app)
+            stmt = stmt.where(unindexed(User.appid, self.scans) == self.app)
+        phone = unindexed(User.phone_number, self.scans)
         if self.phone == "bound":
-            stmt = stmt.where(User.phone_number.is_not(None))
+            stmt = stmt.where(phone.is_not(None))
         elif self.phone == "unbound":
-            stmt = stmt.where(User.phone_number.is_(None))
+            stmt = stmt.where(phone.is_(None))
         if self.q:
             stmt = stmt.where(user_search(self.q))
         return stmt
