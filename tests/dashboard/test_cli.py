@@ -104,3 +104,21 @@ def test_demo_commands_refuse_outside_sandbox(runner, app, monkeypatch):
         assert "only run in sandbox mode" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_overview_refresh_fills_the_stored_counts(runner, app):
+    from datetime import timedelta
+
+    from tests.dashboard import factories
+    from wxauth.models import ActivityCount, ActivityRollup, OverviewTotals, utcnow
+
+    with app.app_context():
+        factories.user(created_at=utcnow() - timedelta(days=2))
+        factories.login(created_at=utcnow() - timedelta(days=2))
+    result = runner.invoke(args=["overview", "refresh"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.get(ActivityRollup, 1) is not None
+        stored = dict(db.session.execute(select(ActivityCount.metric, func.sum(ActivityCount.count)).group_by(ActivityCount.metric)).all())
+        assert stored == {"registration": 1, "login_success": 1}
+        assert db.session.get(OverviewTotals, 1).users == 1
