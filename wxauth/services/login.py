@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, func, text, update
 from sqlalchemy.exc import DataError, IntegrityError
 
 from config import MiniApp
+from wxauth import database
 from wxauth.errors import AppError
 from wxauth.extensions import db
 from wxauth.models import ApiSession, User, utcnow
@@ -121,21 +122,22 @@ def _write_login(
     app: MiniApp, exchanged: Code2Session, unionid: str | None, profile: dict, client: ClientInfo, now: datetime, *, record: bool
 ) -> LoginResult:
     """The login's writes, and its event when `record`, in one transaction; commits."""
-    user = _upsert_user(app, exchanged.openid, unionid, exchanged.session_key, profile, now)
-    is_new = user.created_at == now
-    session, token = sessions.new_session(user, client, now)
-    if record:
-        # The event commits with the login: one transaction instead of two (on SQLite one
-        # write lock per login instead of two; on PostgreSQL one WAL flush instead of two).
-        events.add_login(
-            client=client,
-            appid=app.appid,
-            openid=user.openid,
-            user_id=user.id,
-            upstream_ms=exchanged.upstream_ms,
-            is_new_user=is_new,
-        )
-    db.session.commit()
+    with database.writing(db.engine):
+        user = _upsert_user(app, exchanged.openid, unionid, exchanged.session_key, profile, now)
+        is_new = user.created_at == now
+        session, token = sessions.new_session(user, client, now)
+        if record:
+            # The event commits with the login: one transaction instead of two (on SQLite one
+            # write lock per login instead of two; on PostgreSQL one WAL flush instead of two).
+            events.add_login(
+                client=client,
+                appid=app.appid,
+                openid=user.openid,
+                user_id=user.id,
+                upstream_ms=exchanged.upstream_ms,
+                is_new_user=is_new,
+            )
+        db.session.commit()
     return LoginResult(user=user, token=token, session=session, is_new_user=is_new)
 
 
