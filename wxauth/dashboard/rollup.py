@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import BigInteger, Integer, and_, case, cast, delete, func, literal_column, or_, select
+from sqlalchemy import BigInteger, Integer, and_, case, cast, delete, func, literal_column, or_, select, true
 from sqlalchemy.sql import ColumnElement
 
 from wxauth.extensions import db
@@ -189,7 +189,7 @@ def _live(names: list[str], pieces, size: int) -> dict[str, list[int]]:
     for model, grouped in _by_model(names).items():
         bucket, where = _in_pieces(model.created_at, pieces)
         flags = [
-            (METRICS[n].where if METRICS[n].where is not None else literal_column("1") == literal_column("1")).label(f"m{k}")
+            (METRICS[n].where if METRICS[n].where is not None else true()).label(f"m{k}")
             for k, n in enumerate(grouped)
         ]
         inner = select(bucket, *flags).where(where).subquery()

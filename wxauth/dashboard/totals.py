@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 
 from wxauth.extensions import db
 from wxauth.models import LoginEvent, OverviewTotals, User, utcnow
-from wxauth.models.upsert import insert_ignore
+from wxauth.models.upsert import upsert
 
 MAX_AGE = timedelta(minutes=5)
 LEASE = timedelta(minutes=2)
@@ -52,8 +52,7 @@ def count(now: datetime) -> None:
     )
     values = {"users": users, "phone_bound": bound, "active_7d": active or 0, "computed_at": now,
               "refreshing_until": None}
-    db.session.execute(insert_ignore(db.engine.dialect.name, OverviewTotals, ["id"], {"id": 1, **values}))
-    db.session.execute(update(OverviewTotals).where(OverviewTotals.id == 1).values(**values))
+    db.session.execute(upsert(db.engine.dialect.name, OverviewTotals, ["id"], {"id": 1, **values}, values))
     db.session.commit()
 
 

@@ -44,7 +44,7 @@ def add_login(
     every login for a failure that practically never happens.
     """
     LOGINS.labels("success").inc()  # the login succeeds even if its event cannot be added
-    values = login_row(
+    values = _login_values(
         client=client, outcome="success", appid=appid, openid=openid, user_id=user_id,
         wechat_errcode=None, upstream_ms=upstream_ms, is_new_user=is_new_user,
     )
@@ -70,7 +70,7 @@ def record_login(
     LOGINS.labels(outcome).inc()
     _write(
         LoginEvent,
-        **login_row(
+        **_login_values(
             client=client, outcome=outcome, appid=appid, openid=openid, user_id=user_id,
             wechat_errcode=wechat_errcode, upstream_ms=upstream_ms, is_new_user=is_new_user,
         ),
@@ -82,7 +82,7 @@ def count_login_success() -> None:
     LOGINS.labels("success").inc()
 
 
-def login_row(*, client: ClientInfo, outcome: str, appid, openid, user_id, wechat_errcode, upstream_ms, is_new_user) -> dict:
+def _login_values(*, client: ClientInfo, outcome: str, appid, openid, user_id, wechat_errcode, upstream_ms, is_new_user) -> dict:
     return {
         "created_at": utcnow(),
         "appid": appid,

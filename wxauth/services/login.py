@@ -17,6 +17,7 @@ from wxauth.errors import AppError
 from wxauth.extensions import db
 from wxauth.models import ApiSession, User, utcnow
 from wxauth.models.upsert import upsert
+from wxauth.requestlog import current_request_id
 from wxauth.security import seal
 from wxauth.services import ClientInfo, events, sessions
 from wxauth.services.profile import ANONYMOUS_NICKNAMES, is_placeholder_avatar, normalize_gender
@@ -152,10 +153,6 @@ def _write_login_in_one_statement(
     of profile columns (`_login_statement`) and served from SQLAlchemy's statement cache.
     """
     session_row = sessions.session_values(None, client, now)
-    event = events.login_row(
-        client=client, outcome="success", appid=app.appid, openid=exchanged.openid, user_id=None,
-        wechat_errcode=None, upstream_ms=exchanged.upstream_ms, is_new_user=False,
-    )
     params = {
         "appid": app.appid,
         "openid": exchanged.openid,
@@ -164,7 +161,8 @@ def _write_login_in_one_statement(
         "sealed": seal(current_app.config["SECRET_KEY"], SESSION_KEY_PURPOSE, exchanged.session_key),
         **{f"p_{k}": v for k, v in profile.items()},
         **{f"s_{k}": session_row[k] for k in ("id", "expires_at", "ip", "user_agent")},
-        **{f"e_{k}": event[k] for k in ("upstream_ms", "request_id")},
+        "e_upstream_ms": exchanged.upstream_ms,
+        "e_request_id": current_request_id(),
     }
     if not db.session().in_transaction():
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
