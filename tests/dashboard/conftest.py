@@ -3,10 +3,13 @@ name and answers forms with the CSRF token they carry, and rows made directly.""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from bs4 import BeautifulSoup
 from flask import url_for
 
+from wxauth.dashboard import stats
 from wxauth.services import operators
 
 PASSWORD = "correct-horse-battery"
@@ -71,6 +74,19 @@ def signed_in_client(dashboard, operator) -> Dashboard:
     resp = dashboard.sign_in(operator.username, PASSWORD)
     assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
     return dashboard
+
+
+@pytest.fixture()
+def overview_clock(monkeypatch):
+    """Stops the overview's clock at a given instant (now, unless told), so that a test's
+    "today" cannot become yesterday between writing its rows and reading the page."""
+
+    def stop(at: datetime | None = None) -> datetime:
+        at = at or stats.utcnow()
+        monkeypatch.setattr(stats, "utcnow", lambda: at)
+        return at
+
+    return stop
 
 
 def texts(elements) -> list[str]:

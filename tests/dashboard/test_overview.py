@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from tests.dashboard import factories
 from wxauth.models import utcnow
@@ -25,10 +27,18 @@ def test_empty_overview(signed_in_client):
     assert soup.select_one("[data-phone=rate_30d]").get_text() == "—"
 
 
-def test_totals(signed_in_client, app):
-    now = utcnow()
+ZONE = ZoneInfo("Asia/Shanghai")  # the operator's default time zone
+
+
+@pytest.mark.parametrize("local_time", [time(12, 0), time(0, 1)], ids=["midday", "just-after-midnight"])
+def test_totals(signed_in_client, app, overview_clock, local_time):
+    yesterday = (utcnow().astimezone(ZONE) - timedelta(days=1)).date()
+    now = overview_clock(datetime.combine(yesterday, local_time, ZONE))
+    midnight = datetime.combine(yesterday, time(0, 0), ZONE)
     with app.app_context():
-        a = factories.user(created_at=now - timedelta(minutes=5), phone_number="13800138000")
+        # Five minutes ago, or the local midnight just gone: "today" is the operator's day.
+        a = factories.user(created_at=max(now - timedelta(minutes=5), midnight), phone_number="13800138000")
+        factories.user(created_at=midnight - timedelta(seconds=1))  # yesterday, however close
         factories.user(created_at=now - timedelta(days=3), phone_number="13800138001")
         factories.user(created_at=now - timedelta(days=20))
         b = factories.user(created_at=now - timedelta(days=45))
@@ -40,19 +50,19 @@ def test_totals(signed_in_client, app):
         factories.failure(created_at=now - timedelta(hours=1))
         factories.failure(created_at=now - timedelta(days=2))
     soup = signed_in_client.page("dashboard.overview")
-    assert total(soup, "users") == "4"
+    assert total(soup, "users") == "5"
     assert total(soup, "new_today").startswith("1")
-    assert total(soup, "new_7d") == "2"
-    assert total(soup, "new_30d") == "3"
-    assert total(soup, "phone_share") == "50.0%"
+    assert total(soup, "new_7d") == "3"
+    assert total(soup, "new_30d") == "4"
+    assert total(soup, "phone_share") == "40.0%"
     assert total(soup, "logins_24h") == "2"
     assert total(soup, "active_7d") == "2"
     assert total(soup, "failures_24h") == "2"  # one failed login, one failed decryption
 
 
-def test_registration_chart_counts_per_local_day(signed_in_client, app):
-    zone = ZoneInfo("Asia/Shanghai")
-    today = datetime.now(zone).date()
+def test_registration_chart_counts_per_local_day(signed_in_client, app, overview_clock):
+    zone = ZONE
+    today = overview_clock().astimezone(zone).date()
     noon = lambda d: datetime(d.year, d.month, d.day, 12, tzinfo=zone)  # noqa: E731
     with app.app_context():
         for _ in range(3):
@@ -66,15 +76,15 @@ def test_registration_chart_counts_per_local_day(signed_in_client, app):
     assert sum(chart.values()) == 4
 
 
-def test_activity_charts(signed_in_client, app):
-    now = utcnow()
+def test_activity_charts(signed_in_client, app, overview_clock):
+    now = overview_clock()
     with app.app_context():
         for _ in range(4):
             factories.login(created_at=now)
         factories.login(created_at=now, outcome="invalid_code")
         factories.failure(created_at=now)
     soup = signed_in_client.page("dashboard.overview")
-    today = str(datetime.now(ZoneInfo("Asia/Shanghai")).date())
+    today = str(now.astimezone(ZONE).date())
     dots = soup.select(f"#activity-chart circle[data-day='{today}']")
     points = {dot["data-series"]: int(dot["data-value"]) for dot in dots}
     assert all(dot.select_one("title").get_text().endswith("so far") for dot in dots)
