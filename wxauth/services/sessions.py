@@ -45,10 +45,17 @@ def _serializer() -> URLSafeSerializer:
 def new_session(user: User, client: ClientInfo, now: datetime) -> tuple[ApiSession, str]:
     """Add a session for `user` to the current transaction; return it with its token."""
     values = session_values(user.id, client, now)
-    # A plain INSERT, not Session.add(): the unit-of-work flush that add() leads to cost a
-    # tenth of a login's CPU, and nothing reads this object back through the ORM session.
-    db.session.execute(_insert_session(), values)
+    insert_session(values)
     return ApiSession(**values), issue_token(values)
+
+
+def insert_session(values: dict) -> None:
+    """Insert the session row `values` (from session_values) in the current transaction.
+
+    A plain INSERT, not Session.add(): the unit-of-work flush that add() leads to cost a
+    tenth of a login's CPU, and nothing reads this object back through the ORM session.
+    """
+    db.session.execute(_insert_session(), values)
 
 
 def session_values(user_id: int | None, client: ClientInfo, now: datetime) -> dict:
