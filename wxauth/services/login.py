@@ -103,36 +103,47 @@ def login(app: MiniApp, req: LoginRequest, client: ClientInfo) -> LoginResult:
         if isinstance(data.get("unionId"), str) and data["unionId"]:
             unionid = unionid or data["unionId"]
 
+    # What the writes need but is not a statement is made once, before any of them (on
+    # SQLite, outside the writers' queue): the sealed session_key and the session row.
     now = utcnow()
+    sealed = seal(current_app.config["SECRET_KEY"], SESSION_KEY_PURPOSE, exchanged.session_key)
+    session_row = sessions.session_values(None, client, now)
     if db.engine.dialect.name == "postgresql":
         try:
-            return _write_login_in_one_statement(app, exchanged, unionid, profile, client, now)
+            return _write_login_in_one_statement(app, exchanged, unionid, sealed, profile, session_row, now)
         except (IntegrityError, DataError):
             # Nothing was written (one statement); the general path below says what failed
             # and still logs the user in if it was only the event.
             db.session.rollback()
     try:
-        return _write_login(app, exchanged, unionid, profile, client, now, record=True)
+        return _write_login(app, exchanged, unionid, sealed, profile, session_row, client, now, record=True)
     except events.NotRecorded:
         # The event's insert failed and took the transaction with it; the login must not fail.
         db.session.rollback()
-        return _write_login(app, exchanged, unionid, profile, client, now, record=False)
+        return _write_login(app, exchanged, unionid, sealed, profile, session_row, client, now, record=False)
 
 
 def _write_login(
-    app: MiniApp, exchanged: Code2Session, unionid: str | None, profile: dict, client: ClientInfo, now: datetime, *, record: bool
+    app: MiniApp,
+    exchanged: Code2Session,
+    unionid: str | None,
+    sealed: str,
+    profile: dict,
+    session_row: dict,
+    client: ClientInfo,
+    now: datetime,
+    *,
+    record: bool,
 ) -> LoginResult:
     """The login's writes, and its event when `record`, in one transaction; commits.
 
     On SQLite the transaction holds the writers' queue (database.writing), and every
     millisecond it holds it is one that every other login waits: at 200 logins/s the
     queue was busy 57 % of the time and its p99 wait was 90 ms. So all that is not a
-    statement happens outside it: sealing the session_key, making the session row and
-    signing the token; inside there are three statements and the commit, with the user read
+    statement happens outside it (the sealed key and the session row come made, the token
+    is signed after); inside there are three statements and the commit, with the user read
     back as plain columns rather than loaded into the ORM's session.
     """
-    sealed = seal(current_app.config["SECRET_KEY"], SESSION_KEY_PURPOSE, exchanged.session_key)
-    session_row = sessions.session_values(None, client, now)
     with database.writing(db.engine):
         user = _upsert_user(app, exchanged.openid, unionid, sealed, profile, now)
         is_new = user.created_at == now
@@ -155,7 +166,7 @@ def _write_login(
 
 
 def _write_login_in_one_statement(
-    app: MiniApp, exchanged: Code2Session, unionid: str | None, profile: dict, client: ClientInfo, now: datetime
+    app: MiniApp, exchanged: Code2Session, unionid: str | None, sealed: str, profile: dict, session_row: dict, now: datetime
 ) -> LoginResult:
     """PostgreSQL: the user's upsert, the session and the event as one statement.
 
@@ -164,13 +175,12 @@ def _write_login_in_one_statement(
     COMMIT round trips too (5 round trips per login become 1). The SQL is built once per set
     of profile columns (`_login_statement`) and served from SQLAlchemy's statement cache.
     """
-    session_row = sessions.session_values(None, client, now)
     params = {
         "appid": app.appid,
         "openid": exchanged.openid,
         "unionid": unionid,
         "now": now,
-        "sealed": seal(current_app.config["SECRET_KEY"], SESSION_KEY_PURPOSE, exchanged.session_key),
+        "sealed": sealed,
         **{f"p_{k}": v for k, v in profile.items()},
         **{f"s_{k}": session_row[k] for k in ("id", "expires_at", "ip", "user_agent")},
         "e_upstream_ms": exchanged.upstream_ms,
@@ -193,6 +203,10 @@ def _write_login_in_one_statement(
 
 # Every column of users but the sealed session_key, which never needs to come back.
 _USER_COLUMNS = tuple(c.name for c in User.__table__.c if c.name != "session_key_ciphertext")
+
+
+def _returned_columns() -> list:
+    return [User.__table__.c[name] for name in _USER_COLUMNS]
 
 
 @lru_cache(maxsize=16)
@@ -268,7 +282,7 @@ def _upsert_user(app: MiniApp, openid: str, unionid: str | None, sealed: str, pr
             changes["unionid"] = func.coalesce(User.__table__.c.unionid, unionid)
         values = {"appid": app.appid, "openid": openid, "gender": 0, "created_at": now, **changes, "unionid": unionid}
         stmt = upsert(db.session.get_bind().dialect.name, User, ["appid", "openid"], values, changes)
-        row = db.session.execute(stmt.returning(*User.__table__.c)).one()
+        row = db.session.execute(stmt.returning(*_returned_columns())).one()
     return User(**row._mapping)
 
 
@@ -282,7 +296,7 @@ def _update_returning_user(columns: tuple[str, ...], with_unionid: bool):
         update(table)
         .where(table.c.appid == bindparam("w_appid"), table.c.openid == bindparam("w_openid"))
         .values(**values)
-        .returning(*table.c)
+        .returning(*_returned_columns())
     )
 
 
