@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from jsonschema import Draft202012Validator
 
@@ -85,3 +87,48 @@ def test_deep_json_is_a_clean_400(client):
     deep = "[" * 30000 + "]" * 30000  # under MAX_CONTENT_LENGTH, deeper than the parser allows
     resp = client.post("/api/auth/login", data=deep, content_type="application/json")
     assert_error(resp, 400, "invalid_request")
+
+
+def _request_schemas(spec):
+    for path, methods in spec["paths"].items():
+        for method, op in methods.items():
+            body = op.get("requestBody")
+            if body:
+                yield f"{method.upper()} {path}", body["content"]["application/json"]["schema"]
+
+
+def _closed(spec, schema, where, seen=()):
+    """Every object in a request schema names its properties and forbids others; every string is bounded."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        assert name not in seen, f"{where}: {name} refers to itself"
+        return _closed(spec, spec["components"]["schemas"][name], f"{where} > {name}", (*seen, name))
+    if schema.get("type") == "object":
+        assert schema.get("additionalProperties") is False, f"{where}: an object open to any property"
+        assert schema.get("properties"), f"{where}: an object with no properties"
+        for prop, sub in schema["properties"].items():
+            _closed(spec, sub, f"{where}.{prop}", seen)
+    elif schema.get("type") == "string" and "enum" not in schema:
+        assert "maxLength" in schema, f"{where}: an unbounded string"
+    else:
+        assert "type" in schema or "enum" in schema, f"{where}: a value of any type"
+
+
+def test_request_bodies_are_closed_and_bounded(spec):
+    """A free-form object lets a fuzzer build unbounded recursive JSON the API must refuse."""
+    ops = dict(_request_schemas(spec))
+    assert {"POST /api/auth/login", "POST /api/auth/phone", "PATCH /api/me"} <= set(ops)
+    for where, schema in ops.items():
+        _closed(spec, schema, where)
+
+
+def test_the_login_appid_is_one_this_server_serves(spec, app):
+    appid = spec["components"]["schemas"]["LoginRequest"]["properties"]["appid"]
+    assert appid["enum"] == [a.appid for a in app.config["WXAUTH_APPS"]]
+
+
+@pytest.mark.parametrize("code", ["abc def", "码", "tab\there", "\u200bzero-width"])
+def test_a_code_outside_the_documented_pattern_is_invalid_request(client, spec, code):
+    pattern = spec["components"]["schemas"]["LoginRequest"]["properties"]["code"]["pattern"]
+    assert not re.match(pattern, code)
+    assert_error(client.post("/api/auth/login", json={"code": code}), 400, "invalid_request")

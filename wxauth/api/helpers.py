@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from flask import current_app, g, request
@@ -11,6 +12,9 @@ from wxauth.errors import AppError, invalid_request
 from wxauth.services import sessions
 
 CODE_MAX = 128
+# WeChat's codes are printable ASCII; anything else cannot be one (the OpenAPI document says the same).
+CODE_PATTERN = "^[!-~]+$"
+_CODE = re.compile(CODE_PATTERN)
 BLOB_MAX = 8192
 
 
@@ -43,9 +47,8 @@ def string_field(body: dict, name: str, *, required: bool = False, max_length: i
 
 def code_field(body: dict, name: str = "code") -> str:
     value = string_field(body, name, required=True, max_length=CODE_MAX)
-    value = value.strip()
-    if not value.isprintable() or " " in value:
-        raise invalid_request(f"{name} is not a valid code.")
+    if not _CODE.match(value):
+        raise invalid_request(f"{name} is not a valid code (printable ASCII, no spaces).")
     return value
 
 

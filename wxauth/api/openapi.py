@@ -6,9 +6,14 @@ what the server does.
 
 from __future__ import annotations
 
-from flask import jsonify
+from copy import deepcopy
+from functools import lru_cache
+
+from flask import current_app, jsonify
 
 from wxauth.api import bp
+from wxauth.api.helpers import BLOB_MAX, CODE_MAX, CODE_PATTERN
+from wxauth.services.profile import AVATAR_URL_MAX, NICKNAME_MAX
 
 ERROR_CODES = [
     "invalid_request",
@@ -33,6 +38,14 @@ ERROR_CODES = [
 ]
 
 _nullable_str = {"type": ["string", "null"]}
+# Request fields say exactly what the views accept, each bounded: a free-form object or an
+# unbounded string leaves a fuzzer generating what the API must refuse.
+_CODE = {"type": "string", "minLength": 1, "maxLength": CODE_MAX, "pattern": CODE_PATTERN, "description": "from wx.login() or getPhoneNumber"}
+_TEXT = {"type": "string", "maxLength": BLOB_MAX, "pattern": "^[^\\u0000]*$"}
+_BASE64 = {"type": "string", "minLength": 4, "maxLength": BLOB_MAX, "pattern": "^[A-Za-z0-9+/]+={0,2}$"}
+_IV = {"type": "string", "minLength": 24, "maxLength": 24, "pattern": "^[A-Za-z0-9+/]{22}==$", "description": "16 bytes in base64"}
+_SHA1_HEX = {"type": "string", "minLength": 40, "maxLength": 40, "pattern": "^[0-9a-fA-F]{40}$"}
+_PLACE = {"type": "string", "maxLength": 64}
 
 
 def _error(description: str) -> dict:
@@ -175,19 +188,38 @@ SPEC: dict = {
                 "type": "object",
                 "required": ["code"],
                 "properties": {
-                    "code": {"type": "string", "minLength": 1, "maxLength": 128, "description": "from wx.login()"},
+                    "code": _CODE,
                     "appid": {
                         "type": "string",
-                        "minLength": 1,
-                        "maxLength": 64,
-                        "description": "which mini-program; default: the first configured (else 400 unknown_app)",
+                        "description": "which mini-program; default: the first configured (another gives 400 unknown_app)",
                     },
-                    "userInfo": {"type": "object", "description": "unverified nickName/avatarUrl/gender"},
-                    "rawData": {"type": "string"},
-                    "signature": {"type": "string", "description": "sha1(rawData + session_key), verified when sent"},
-                    "encryptedData": {"type": "string", "description": "legacy getUserInfo payload"},
-                    "iv": {"type": "string"},
+                    "userInfo": {"$ref": "#/components/schemas/UserInfo"},
+                    "rawData": {**_TEXT, "description": "the userInfo as JSON text, signed by signature"},
+                    "signature": {**_SHA1_HEX, "description": "sha1(rawData + session_key), verified when sent"},
+                    "encryptedData": {**_BASE64, "description": "legacy getUserInfo payload"},
+                    "iv": _IV,
                 },
+                "dependentRequired": {
+                    "rawData": ["signature"],
+                    "signature": ["rawData"],
+                    "encryptedData": ["iv"],
+                    "iv": ["encryptedData"],
+                },
+                "additionalProperties": False,
+            },
+            "UserInfo": {
+                "type": "object",
+                "description": "unverified profile as wx.getUserInfo gave it; fields that do not fit are ignored",
+                "properties": {
+                    "nickName": {"type": "string", "maxLength": NICKNAME_MAX},
+                    "avatarUrl": {"type": "string", "maxLength": AVATAR_URL_MAX},
+                    "gender": {"type": "integer", "enum": [0, 1, 2]},
+                    "country": _PLACE,
+                    "province": _PLACE,
+                    "city": _PLACE,
+                    "language": {"type": "string", "maxLength": 16},
+                },
+                "additionalProperties": False,
             },
             "LoginResponse": {
                 "type": "object",
@@ -209,12 +241,12 @@ SPEC: dict = {
             },
             "PhoneRequest": {
                 "type": "object",
-                "description": "Either code (getPhoneNumber button, base library >= 2.21.2) or encryptedData + iv (legacy).",
-                "properties": {
-                    "code": {"type": "string", "minLength": 1, "maxLength": 128},
-                    "encryptedData": {"type": "string"},
-                    "iv": {"type": "string"},
-                },
+                "description": "Either code (getPhoneNumber button, base library >= 2.21.2) or encryptedData + iv (legacy); "
+                "code wins when both are sent.",
+                "properties": {"code": _CODE, "encryptedData": _BASE64, "iv": _IV},
+                "anyOf": [{"required": ["code"]}, {"required": ["encryptedData", "iv"]}],
+                "dependentRequired": {"encryptedData": ["iv"], "iv": ["encryptedData"]},
+                "additionalProperties": False,
             },
             "PhoneResponse": {
                 "type": "object",
@@ -264,6 +296,14 @@ SPEC: dict = {
 }
 
 
+@lru_cache(maxsize=8)
+def document(appids: tuple[str, ...]) -> dict:
+    """SPEC with the appids this deployment serves, the only ones a login may name."""
+    doc = deepcopy(SPEC)
+    doc["components"]["schemas"]["LoginRequest"]["properties"]["appid"]["enum"] = list(appids)
+    return doc
+
+
 @bp.get("/openapi.json")
 def openapi_view():
-    return jsonify(SPEC)
+    return jsonify(document(tuple(app.appid for app in current_app.config["WXAUTH_APPS"])))
