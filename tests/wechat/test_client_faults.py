@@ -144,5 +144,5 @@ def test_concurrent_requests_with_one_code_share_one_wechat_call(app, sandbox):
         t.join()
     assert [r.status_code for r in results] == [200] * 5
     assert len({r.get_json()["user"]["id"] for r in results}) == 1
-    assert len({r.get_json()["token"] for r in results}) == 5
+    assert len({r.get_json()["token"] for r in results}) == 1  # one code, one session
     assert sandbox.stats()["jscode2session"] == 1

@@ -24,6 +24,7 @@ from wxauth.services.profile import ANONYMOUS_NICKNAMES, is_placeholder_avatar, 
 from wxauth.wechat import crypto
 from wxauth.wechat.client import Code2Session
 from wxauth.wechat.errors import WeChatError, WeChatUnavailable, login_error, unavailable_error
+from wxauth.wechat.singleflight import SingleFlight
 
 SESSION_KEY_PURPOSE = "session_key"
 # A wrong key fails PKCS#7 255 times in 256, and yields garbage that is not JSON otherwise.
@@ -48,7 +49,22 @@ class LoginResult:
     is_new_user: bool
 
 
+# One login per code at a time in this process (see login()).
+_in_flight = SingleFlight()
+
+
 def login(app: MiniApp, req: LoginRequest, client: ClientInfo) -> LoginResult:
+    """Log in with a wx.login code: exchange it, then write the user, a session and the event.
+
+    A mini-program that double-submits sends one single-use code twice at once. Requests
+    with the same code that arrive while the first is in flight wait for it and get its
+    result, the same session and token (or the same error), so one code opens one session;
+    one that arrives later finds the code spent at WeChat (invalid_code).
+    """
+    return _in_flight.do((app.appid, req.code), lambda: _login(app, req, client))
+
+
+def _login(app: MiniApp, req: LoginRequest, client: ClientInfo) -> LoginResult:
     wechat = current_app.extensions["wxauth.wechat"]
     try:
         exchanged = wechat.code2session(app, req.code)

@@ -8,13 +8,14 @@ a stored session that is neither revoked nor expired, so logout really ends it.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import bindparam, insert, select, update
 
+from wxauth import database
 from wxauth.errors import invalid_token
 from wxauth.extensions import db
 from wxauth.models import ApiSession, User, utcnow
@@ -109,25 +110,35 @@ def authenticate(token: str | None) -> ApiSession:
 
 
 def refresh(session: ApiSession, client: ClientInfo) -> tuple[ApiSession, str]:
-    """Swap a live session for a new one (new token, new expiry); the old token dies."""
+    """Swap a live session for a new one (new token, new expiry); the old token dies.
+
+    Exactly one of several concurrent refreshes of one token wins: the old session's
+    revocation is a conditional write, and the losers answer invalid_token.
+    """
     now = utcnow()
-    revoke(session, now)
-    new, token = new_session(session.user, client, now)
-    db.session.commit()
+    with database.writing(db.engine):
+        lock_user_sessions(session.user_id)
+        if not revoke(session, now):
+            db.session.rollback()
+            raise invalid_token()
+        new, token = new_session(session.user, client, now)
+        db.session.commit()
     return new, token
 
 
-def revoke(session: ApiSession, now: datetime | None = None) -> None:
-    """Mark one session revoked (in the current transaction)."""
-    db.session.execute(
+def revoke(session: ApiSession, now: datetime | None = None) -> bool:
+    """Mark one session revoked (in the current transaction); False if it already was."""
+    result = db.session.execute(
         update(ApiSession)
         .where(ApiSession.id == session.id, ApiSession.revoked_at.is_(None))
         .values(revoked_at=now or utcnow())
     )
+    return result.rowcount == 1
 
 
 def revoke_all(user_id: int, now: datetime | None = None) -> int:
     """Revoke every live session of a user; returns how many (in the current transaction)."""
+    lock_user_sessions(user_id)
     result = db.session.execute(
         update(ApiSession)
         .where(ApiSession.user_id == user_id, ApiSession.revoked_at.is_(None))
@@ -136,5 +147,11 @@ def revoke_all(user_id: int, now: datetime | None = None) -> int:
     return result.rowcount
 
 
-def expires_at_iso(session: ApiSession) -> str:
-    return session.expires_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+def lock_user_sessions(user_id: int) -> None:
+    """Serialise changes to one user's set of sessions until the transaction ends.
+
+    Without it, on PostgreSQL a revoke-all's UPDATE would not see the session that a racing
+    refresh inserted but had not committed yet, and that session would outlive it. The
+    user's row is the lock (SQLite has a single writer and needs none).
+    """
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())

@@ -7,7 +7,6 @@ import logging
 from config import MiniApp
 from wxauth.wechat.client import Code2Session, WeChatClient
 from wxauth.wechat.errors import TOKEN_ERRCODES, WeChatError
-from wxauth.wechat.singleflight import SingleFlight
 from wxauth.wechat.tokens import AccessTokenCache
 
 log = logging.getLogger("wxauth.wechat")
@@ -17,11 +16,10 @@ class WeChatAPI:
     def __init__(self, client: WeChatClient, tokens: AccessTokenCache):
         self.client = client
         self.tokens = tokens
-        self._logins = SingleFlight()
 
     def code2session(self, app: MiniApp, code: str) -> Code2Session:
-        """Exchange a wx.login code. Never touches access_token; concurrent same-code calls share one."""
-        return self._logins.do((app.appid, code), lambda: self.client.code2session(app, code))
+        """Exchange a wx.login code (never touches access_token); services.login shares one per code."""
+        return self.client.code2session(app, code)
 
     def phone_number(self, app: MiniApp, code: str) -> dict:
         """Exchange a getPhoneNumber code; on a rejected access_token, refresh once and replay once."""

@@ -1,8 +1,7 @@
 """Collapse concurrent calls with the same key into one.
 
-A mini-program that double-submits a login sends the same single-use code twice at once;
-exchanging it twice would fail the second request with 40163. Concurrent callers with the
-same key wait for the first call and share its result (or its exception).
+Concurrent callers with the same key wait for the first call and share its result (or its
+exception); services.login uses it so that one login code opens one session.
 """
 
 from __future__ import annotations
@@ -38,6 +37,3 @@ class SingleFlight:
         finally:
             with self._lock:
                 del self._calls[key]
-
-    def __len__(self) -> int:
-        return len(self._calls)
