@@ -163,8 +163,9 @@ def test_same_created_at_pages_by_id(signed_in_client, app):
     assert len(set(ids(first)) & set(ids(second))) == 0
 
 
-def test_a_bad_cursor_shows_the_first_page(signed_in_client, people):
-    assert len(ids(signed_in_client.page("dashboard.users", after="not-a-cursor"))) == 4
+def test_a_bad_cursor_is_a_400_page_not_the_first_page(signed_in_client, people):
+    page = signed_in_client.page("dashboard.users", status=400, after="not-a-cursor")
+    assert "is not a position in this list" in page.get_text(" ")
 
 
 def test_phone_numbers_are_masked_in_the_list(signed_in_client, people):

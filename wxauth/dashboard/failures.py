@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from wxauth.dashboard import bp
 from wxauth.dashboard.labels import FAILURE_KINDS, FAILURE_REASONS
-from wxauth.dashboard.queries import Filters, choice, in_date_range, parse_date
+from wxauth.dashboard.queries import Filters, choice, date_range, in_date_range
 from wxauth.models import Failure, User
 
 
@@ -27,12 +27,13 @@ class FailureFilters(Filters):
 
     @classmethod
     def parse(cls, args: MultiDict) -> FailureFilters:
+        start, end = date_range(args)
         user = args.get("user", "")
         return cls(
             kind=choice(args.get("kind"), FAILURE_KINDS),
             reason=choice(args.get("reason"), FAILURE_REASONS),
-            start=parse_date(args.get("from")),
-            end=parse_date(args.get("to")),
+            start=start,
+            end=end,
             user=int(user) if user.isdigit() and len(user) < 19 else None,
         )
 

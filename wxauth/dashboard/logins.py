@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from wxauth.dashboard import bp
 from wxauth.dashboard.labels import LOGIN_OUTCOMES
-from wxauth.dashboard.queries import Filters, choice, in_date_range, parse_date, text
+from wxauth.dashboard.queries import Filters, choice, date_range, in_date_range, text
 from wxauth.dashboard.users import app_choices
 from wxauth.models import LoginEvent, User
 
@@ -30,12 +30,13 @@ class LoginFilters(Filters):
 
     @classmethod
     def parse(cls, args: MultiDict) -> LoginFilters:
+        start, end = date_range(args)
         apps = {a.appid for a in current_app.config["WXAUTH_APPS"]}
         return cls(
             outcome=choice(args.get("outcome"), {FAILED, *LOGIN_OUTCOMES}),
             app=choice(args.get("app"), apps),
-            start=parse_date(args.get("from")),
-            end=parse_date(args.get("to")),
+            start=start,
+            end=end,
             openid=text(args.get("openid")),
         )
 

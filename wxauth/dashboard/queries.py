@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, ClassVar, Iterator
 
+from flask import abort
 from sqlalchemy import and_, func, literal_column, or_, select
 from werkzeug.datastructures import MultiDict
 
@@ -22,6 +23,9 @@ from wxauth.models import ApiSession, User
 PAGE_SIZE = 50
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MAX_ID = 2**63 - 1
+# Days a date filter may name: wide enough for any real question, and far enough inside
+# what datetime can hold that a time-zone shift or a day added cannot overflow it.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
 # Spelled exactly as the ix_users_phone_last4 expression index, literal 3 included (a bound
 # parameter would not match the index expression).
 # What an openid or unionid looks like (28 characters in practice): never a nickname.
@@ -40,12 +44,18 @@ class Cursor:
         return f"{(self.created_at - EPOCH) // timedelta(microseconds=1)}.{self.id}"
 
     @classmethod
-    def parse(cls, value: str | None) -> Cursor | None:
-        micros, _, row_id = (value or "").partition(".")
-        try:
-            return cls(EPOCH + timedelta(microseconds=int(micros)), int(row_id))
-        except (ValueError, OverflowError):
+    def parse(cls, value: str | None, name: str = "after") -> Cursor | None:
+        """The cursor in `value`; None when absent; a 400 page when it is not one of ours."""
+        if not value:
             return None
+        micros, _, row_id = value.partition(".")
+        try:
+            cursor = cls(EPOCH + timedelta(microseconds=int(micros)), int(row_id))
+        except (ValueError, OverflowError):
+            cursor = None
+        if cursor is None or not 0 <= cursor.id <= MAX_ID or cursor.created_at.year > LAST_DAY.year:
+            abort(400, f"?{name}= is not a position in this list; follow the page's own links.")
+        return cursor
 
 
 @dataclass
@@ -66,8 +76,8 @@ def keyset_page(stmt, model, args: MultiDict, size: int = PAGE_SIZE, scans: bool
     """
     created, row_id = model.created_at, model.id
     order = unindexed(created, scans)
-    before = Cursor.parse(args.get("before"))
-    after = None if before else Cursor.parse(args.get("after"))
+    before = Cursor.parse(args.get("before"), "before")
+    after = None if before else Cursor.parse(args.get("after"), "after")
     if before is not None:
         cond = and_(created >= before.created_at, or_(created > before.created_at, row_id > before.id))
         rows = db.session.execute(stmt.where(cond).order_by(order.asc(), row_id.asc()).limit(size + 1)).all()
@@ -105,11 +115,25 @@ def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), operator_zone()).astimezone(timezone.utc)
 
 
-def parse_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
+def parse_date(value: str | None, name: str) -> date | None:
+    """The day in `value` (YYYY-MM-DD); None when absent; a 400 page saying what is wrong."""
+    if not value:
         return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        abort(400, f"{name}: {value[:40]!r} is not a date; use YYYY-MM-DD.")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        abort(400, f"{name}: pick a day between {FIRST_DAY} and {LAST_DAY}.")
+    return day
+
+
+def date_range(args: MultiDict) -> tuple[date | None, date | None]:
+    """?from= and ?to= (both inclusive); a 400 page when either is bad or they are reversed."""
+    start, end = parse_date(args.get("from"), "from"), parse_date(args.get("to"), "to")
+    if start and end and start > end:
+        abort(400, f"from ({start}) is after to ({end}): swap them.")
+    return start, end
 
 
 def in_date_range(column, start: date | None, end: date | None) -> list:

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from wxauth.dashboard import bp
 from wxauth.dashboard.queries import (
+    MAX_ID,
     Filters,
     active_sessions,
     choice,
@@ -79,7 +80,7 @@ def users():
 
 
 def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id) if user_id <= MAX_ID else None
     if user is None:
         abort(404, "No user with that ID.")
     return user
