@@ -8,16 +8,40 @@ import re
 
 from flask import Flask
 
-_SECRET_PARAMS = re.compile(r"((?:secret|js_code|access_token|session_key|code)=)[^&\s\"']+", re.IGNORECASE)
+# Any parameter whose name ends in one of these (access_token, refresh_token, js_code,
+# phoneCode, client_secret…), and credentials after an Authorization-like scheme.
+_SECRET_PARAMS = re.compile(
+    r"((?:secret|code|token|session_key|password|signature|authorization)=)[^&\s\"']+", re.IGNORECASE
+)
+_SECRET_SCHEMES = re.compile(r"\b((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+# C0 and C1 controls and Unicode line breaks: what lets a logged value start a forged line.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def redact(text: str) -> str:
+    return _SECRET_SCHEMES.sub(r"\1***", _SECRET_PARAMS.sub(r"\1***", text))
+
+
+def escape_controls(text: str) -> str:
+    """`text` with every control character written as an escape, so it stays on its line."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
 
 
 class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = _SECRET_PARAMS.sub(r"\1***", message)
+        redacted = redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
+
+
+class TextFormatter(logging.Formatter):
+    """The plain-text format, with control characters in messages escaped (no forged lines)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        record.message = escape_controls(record.message)
+        return super().formatMessage(record)
 
 
 def configure(app: Flask) -> None:
@@ -33,7 +57,7 @@ def configure(app: Flask) -> None:
     formatter = (
         JSONFormatter()
         if app.config["WXAUTH_LOG_FORMAT"] == "json"
-        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
     for handler in logger.handlers:
         if getattr(handler, "wxauth", False):
