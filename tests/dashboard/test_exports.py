@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from tests.dashboard import factories
@@ -92,3 +93,16 @@ def test_formulas_are_defused(signed_in_client, app):
         factories.user(nickname="-1+2")
     data = rows(signed_in_client.response("dashboard.users_csv"))
     assert sorted(r["nickname"] for r in data) == ["'-1+2", '\'=HYPERLINK("http://evil")']
+
+
+@pytest.mark.parametrize("nickname", ["＝1+1", "\u200b=cmd|' /C calc'!A0", "\ufeff@SUM(A1)", "\u2060\u200d+1", "－2"])
+def test_formulas_behind_invisible_or_full_width_characters_are_defused(signed_in_client, app, nickname):
+    with app.app_context():
+        factories.user(nickname=nickname)
+    assert [r["nickname"] for r in rows(signed_in_client.response("dashboard.users_csv"))] == ["'" + nickname]
+
+
+def test_ordinary_text_is_left_alone(signed_in_client, app):
+    with app.app_context():
+        factories.user(nickname="阿花 =)")
+    assert [r["nickname"] for r in rows(signed_in_client.response("dashboard.users_csv"))] == ["阿花 =)"]

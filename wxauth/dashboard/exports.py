@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator
 
@@ -21,8 +22,15 @@ from wxauth.dashboard.logins import LoginFilters
 from wxauth.dashboard.users import UserFilters
 from wxauth.models import utcnow
 
-# Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
+# Spreadsheets run a cell that starts with one of these as a formula (CSV injection),
+# also behind characters that show nothing, and in their full-width forms (＝, ＋ …),
+# which some spreadsheets read as the ASCII ones.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+def _is_formula(text: str) -> bool:
+    return unicodedata.normalize("NFKC", text[:8]).lstrip(INVISIBLE).startswith(FORMULA_START)
 
 
 def _cell(value) -> str | int:
@@ -35,7 +43,7 @@ def _cell(value) -> str | int:
     if isinstance(value, datetime):
         return value.astimezone(operator_zone()).isoformat(timespec="seconds")
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if _is_formula(text) else text
 
 
 Columns = dict[str, Callable[[Any], Any]]  # header -> value of a row

@@ -20,7 +20,13 @@ from wxauth.models.upsert import upsert
 from wxauth.requestlog import current_request_id
 from wxauth.security import seal
 from wxauth.services import ClientInfo, events, sessions
-from wxauth.services.profile import ANONYMOUS_NICKNAMES, is_placeholder_avatar, normalize_gender
+from wxauth.services.profile import (
+    ANONYMOUS_NICKNAMES,
+    clean_avatar_url,
+    clean_nickname,
+    is_placeholder_avatar,
+    normalize_gender,
+)
 from wxauth.wechat import crypto
 from wxauth.wechat.client import Code2Session
 from wxauth.wechat.errors import WeChatError, WeChatUnavailable, login_error, unavailable_error
@@ -317,17 +323,29 @@ def _update_returning_user(columns: tuple[str, ...], with_unionid: bool):
 
 
 def _profile_fields(info) -> dict:
-    """Nickname, avatar and gender from userInfo-shaped data, skipping WeChat's anonymous placeholders."""
+    """Nickname, avatar and gender from userInfo-shaped data, by the rules PATCH /api/me
+    applies; a field those rules refuse, or a WeChat anonymous placeholder, is left out
+    (the login itself goes on: its code is already spent)."""
     if not isinstance(info, dict):
         return {}
     fields: dict = {}
-    nickname = info.get("nickName")
-    if isinstance(nickname, str) and nickname.strip() and nickname.strip() not in ANONYMOUS_NICKNAMES:
-        fields["nickname"] = nickname.strip()[:64]
-    avatar = info.get("avatarUrl")
-    if isinstance(avatar, str) and avatar.startswith("https://") and len(avatar) <= 512 and not is_placeholder_avatar(avatar):
+    nickname = _valid(clean_nickname, info.get("nickName"))
+    if nickname is not None and nickname not in ANONYMOUS_NICKNAMES:
+        fields["nickname"] = nickname
+    avatar = _valid(clean_avatar_url, info.get("avatarUrl"))
+    if avatar is not None and not is_placeholder_avatar(avatar):
         fields["avatar_url"] = avatar
     gender = normalize_gender(info.get("gender"))
     if gender:
         fields["gender"] = gender
     return fields
+
+
+def _valid(clean, value):
+    """`clean(value)`, or None when there is no value or the rule refuses it."""
+    if value is None:
+        return None
+    try:
+        return clean(value)
+    except AppError:
+        return None

@@ -22,6 +22,8 @@ _PLACEHOLDER_AVATARS = (
 )
 
 
+# ASCII that RFC 3986 never allows unencoded in a URL.
+_NOT_IN_URLS = frozenset('"<>\\^`{|}')
 _HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|[0-9a-f:.]+")
 
 
@@ -55,6 +57,8 @@ def clean_avatar_url(value) -> str:
     allowed = ("https", "http") if current_app.config["WXAUTH_SANDBOX"] else ("https",)
     if not value.isascii() or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise invalid_request("avatarUrl must be a URL in ASCII (percent-encode other characters).")
+    if any(ch in _NOT_IN_URLS for ch in value):
+        raise invalid_request("avatarUrl is not a valid URL (percent-encode quotes, brackets and the like).")
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises ValueError for a malformed port
