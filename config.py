@@ -144,6 +144,14 @@ def load_config(env: Mapping[str, str], instance_path: str | Path) -> dict:
     if log_format not in ("json", "text"):
         raise ConfigError("WXAUTH_LOG_FORMAT must be 'json' or 'text'")
 
+    server_names = [h.strip().lower() for h in env.get("WXAUTH_SERVER_NAME", "").split(",") if h.strip()]
+    if not server_names and not sandbox:
+        raise ConfigError(
+            "WXAUTH_SERVER_NAME is required outside sandbox mode: the host name(s) clients use, "
+            "comma-separated (e.g. auth.example.com,127.0.0.1 for a local health check)"
+        )
+    sandbox_url = env.get("WXAUTH_SANDBOX_URL", "").strip().rstrip("/") or "http://127.0.0.1:5000"
+
     return {
         "SECRET_KEY": secret_key,
         "WXAUTH_LOG_FORMAT": log_format,
@@ -151,9 +159,14 @@ def load_config(env: Mapping[str, str], instance_path: str | Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WXAUTH_APPS": apps,
         "WXAUTH_SANDBOX": sandbox,
-        # None means "this server's own sandbox", resolved per request (see wechat.client).
+        # Fixed here, never taken from a request: in sandbox mode, this server's own sandbox
+        # at WXAUTH_SANDBOX_URL (scripts/run and gunicorn.conf.py set it to where they listen).
         "WXAUTH_WECHAT_API_BASE": env.get("WXAUTH_WECHAT_API_BASE", "").strip().rstrip("/")
-        or (None if sandbox else WECHAT_API_BASE),
+        or (sandbox_url + "/_sandbox/wechat" if sandbox else WECHAT_API_BASE),
+        # Requests for any other Host are refused (400), so no Host header picks a redirect
+        # target; None (sandbox mode without the setting) accepts any.
+        "TRUSTED_HOSTS": server_names or None,
+        "WXAUTH_TRUST_FORWARDED_HOST": _flag(env.get("WXAUTH_TRUST_FORWARDED_HOST"), default=False),
         "WXAUTH_SANDBOX_DB": env.get("WXAUTH_SANDBOX_DB", "").strip()
         or str(instance / "sandbox.sqlite3"),
         "WXAUTH_TOKEN_TTL": _int(env, "WXAUTH_TOKEN_TTL", DEFAULT_TOKEN_TTL, minimum=60),

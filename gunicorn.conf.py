@@ -44,3 +44,14 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def when_ready(server):
+    """In sandbox mode the app calls its own sandbox over HTTP; tell the workers (forked
+    after this) where this server really listens, unless the environment already does."""
+    import os
+
+    if server.LISTENERS and "WXAUTH_SANDBOX_URL" not in os.environ:
+        host, port = server.LISTENERS[0].sock.getsockname()[:2]
+        host = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)  # noqa: S104 - a bind address, read
+        os.environ["WXAUTH_SANDBOX_URL"] = f"http://{host}:{port}"

@@ -10,7 +10,12 @@ import pytest
 from config import SANDBOX_APPID, ConfigError, load_config
 from wxauth.factory import create_app
 
-REAL = {"WXAUTH_APPID": "wx1234567890abcdef", "WXAUTH_SECRET": "s3cret-value", "SECRET_KEY": "x" * 40}
+REAL = {
+    "WXAUTH_APPID": "wx1234567890abcdef",
+    "WXAUTH_SECRET": "s3cret-value",
+    "SECRET_KEY": "x" * 40,
+    "WXAUTH_SERVER_NAME": "auth.example.com,localhost",  # localhost: the test client
+}
 
 
 def test_no_environment_means_sandbox_on_sqlite(tmp_path):
@@ -18,7 +23,8 @@ def test_no_environment_means_sandbox_on_sqlite(tmp_path):
     assert cfg["WXAUTH_SANDBOX"] is True
     assert cfg["WXAUTH_APPS"][0].appid == SANDBOX_APPID
     assert cfg["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'wxauth.sqlite3'}"
-    assert cfg["WXAUTH_WECHAT_API_BASE"] is None  # this server's own sandbox
+    assert cfg["WXAUTH_WECHAT_API_BASE"] == "http://127.0.0.1:5000/_sandbox/wechat"  # this server's own sandbox
+    assert cfg["TRUSTED_HOSTS"] is None
     assert cfg["SESSION_COOKIE_SECURE"] is False
 
 
@@ -34,12 +40,14 @@ def test_real_credentials_turn_sandbox_off(tmp_path):
     assert cfg["WXAUTH_SANDBOX"] is False
     assert cfg["WXAUTH_WECHAT_API_BASE"] == "https://api.weixin.qq.com"
     assert cfg["SESSION_COOKIE_SECURE"] is True
+    assert cfg["TRUSTED_HOSTS"] == ["auth.example.com", "localhost"]
 
 
 @pytest.mark.parametrize(
     "env",
     [
         {"WXAUTH_APPID": "wx1", "WXAUTH_SECRET": "s"},  # no SECRET_KEY outside sandbox
+        {k: v for k, v in REAL.items() if k != "WXAUTH_SERVER_NAME"},  # no host names outside sandbox
         {**REAL, "SECRET_KEY": "short"},
         {"WXAUTH_SANDBOX": "0"},  # no credentials
         {"WXAUTH_APPID": "wx1"},  # half the credentials
@@ -57,7 +65,7 @@ def test_bad_environments_refuse_to_start(tmp_path, env):
 
 def test_several_apps(tmp_path):
     apps = [{"appid": "wxaaa", "secret": "sa", "name": "Shop"}, {"appid": "wxbbb", "secret": "sb"}]
-    cfg = load_config({"WXAUTH_APPS": json.dumps(apps), "SECRET_KEY": "y" * 40}, tmp_path)
+    cfg = load_config({"WXAUTH_APPS": json.dumps(apps), "SECRET_KEY": "y" * 40, "WXAUTH_SERVER_NAME": "a.example"}, tmp_path)
     assert [(a.appid, a.name) for a in cfg["WXAUTH_APPS"]] == [("wxaaa", "Shop"), ("wxbbb", "wxbbb")]
     assert "sa" not in repr(cfg["WXAUTH_APPS"])
 

@@ -39,6 +39,7 @@ def create_app(config: Mapping | None = None, *, environ: Mapping[str, str] | No
 
     register_logging(app)
     register_proxy_fix(app)
+    register_headers(app)
     register_extensions(app)
     register_wechat(app)
     register_blueprints(app)
@@ -59,7 +60,15 @@ def register_logging(app: Flask) -> None:
 def register_proxy_fix(app: Flask) -> None:
     hops = app.config["WXAUTH_TRUSTED_PROXIES"]
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # X-Forwarded-Host names where redirects point: only trusted when asked for.
+        host_hops = hops if app.config["WXAUTH_TRUST_FORWARDED_HOST"] else 0
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=host_hops)
+
+
+def register_headers(app: Flask) -> None:
+    from wxauth import headers
+
+    headers.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -26,6 +26,7 @@ def test_simulator_is_not_mounted_outside_sandbox_mode(tmp_path):
         {"TESTING": True},
         environ={
             "WXAUTH_SANDBOX": "0",
+            "WXAUTH_SERVER_NAME": "localhost",
             "WXAUTH_APPID": "wx0123456789abcdef",
             "WXAUTH_SECRET": "a-real-looking-app-secret-0123456789",
             "SECRET_KEY": "x" * 48,

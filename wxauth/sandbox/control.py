@@ -21,6 +21,21 @@ ENDPOINTS = ("jscode2session", "token", "stable_token", "getuserphonenumber", "*
 BODIES = ("html", "empty", "garbage", "reset")
 
 
+@bp.before_request
+def refuse_cross_site_requests():
+    """Only the simulator page and scripts drive the control API, never another site through
+    a visitor's browser: a POST must be JSON (no simple cross-site form or text/plain
+    request is), and a browser's request must come from this origin."""
+    if not request.path.startswith("/_sandbox/api/") or request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    origin = request.headers.get("Origin")
+    if request.headers.get("Sec-Fetch-Site") == "cross-site" or (origin and origin != request.host_url.rstrip("/")):
+        raise AppError("invalid_request", "The sandbox's control API refuses cross-site requests.", 403)
+    if request.method == "POST" and not request.is_json:
+        raise AppError("unsupported_media_type", "Send JSON with Content-Type: application/json.", 415)
+    return None
+
+
 def _body() -> dict:
     data = request.get_json(silent=True)
     if data is None and not request.data:

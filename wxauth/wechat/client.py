@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from flask import has_request_context, request
 from requests.adapters import HTTPAdapter
 
 from config import MiniApp
@@ -50,7 +49,7 @@ class AccessTokenResult:
 
 
 class WeChatClient:
-    def __init__(self, base_url: str | None, total_timeout: float = 10.0, pool_size: int = 64):
+    def __init__(self, base_url: str, total_timeout: float = 10.0, pool_size: int = 64):
         self.base_url = base_url
         self.total_timeout = total_timeout
         self.http = requests.Session()
@@ -65,12 +64,8 @@ class WeChatClient:
         self.http.cookies.set_policy(_NoCookies())
 
     def base(self) -> str:
-        """The API base; in sandbox mode with none configured, this server's own sandbox."""
-        if self.base_url:
-            return self.base_url
-        if has_request_context():
-            return request.host_url.rstrip("/") + "/_sandbox/wechat"
-        return "http://127.0.0.1:5000/_sandbox/wechat"
+        """The API base, fixed when the app was built (never taken from a request)."""
+        return self.base_url
 
     # -- the calls -------------------------------------------------------------------
 
