@@ -192,5 +192,9 @@ def load_config(env: Mapping[str, str], instance_path: str | Path) -> dict:
         "WXAUTH_RATELIMIT_LOGIN": env.get("WXAUTH_RATELIMIT_LOGIN", "").strip() or "60/minute;600/hour",
         "WXAUTH_RATELIMIT_PHONE": env.get("WXAUTH_RATELIMIT_PHONE", "").strip() or "30/minute;300/hour",
         "WXAUTH_RATELIMIT_PHONE_USER": env.get("WXAUTH_RATELIMIT_PHONE_USER", "").strip() or "5/minute;20/day",
+        "WXAUTH_DASHBOARD_IDLE_MINUTES": _int(env, "WXAUTH_DASHBOARD_IDLE_MINUTES", 30, minimum=1),
+        "WXAUTH_DASHBOARD_SESSION_HOURS": _int(env, "WXAUTH_DASHBOARD_SESSION_HOURS", 12, minimum=1),
+        "WXAUTH_RATELIMIT_DASHBOARD_PHONE_SEARCH": env.get("WXAUTH_RATELIMIT_DASHBOARD_PHONE_SEARCH", "").strip()
+        or "20/hour;60/day",
         "WXAUTH_RATELIMIT_DASHBOARD_LOGIN": env.get("WXAUTH_RATELIMIT_DASHBOARD_LOGIN", "").strip() or "10/minute",
     }

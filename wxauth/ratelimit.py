@@ -15,6 +15,7 @@ import time
 
 from flask import current_app, g
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from limits.storage import MemoryStorage
 
 from wxauth.extensions import limiter
@@ -61,7 +62,8 @@ def storage_uri(value: str) -> str:
     return SCHEME + value[len("memory") :] if value.startswith("memory://") else value
 
 
-def _limit(name: str):
+def limit_from(name: str):
+    """A limit read from the config setting `name` at request time."""
     return lambda: current_app.config[name]
 
 
@@ -73,9 +75,15 @@ def by_user() -> str:
 # Applied to the API views (see wxauth/api/auth.py). The phone limits are checked after the
 # token is verified, so they can key on the user; each successful getuserphonenumber costs
 # the mini-program's owner money.
-login_per_ip = limiter.limit(_limit("WXAUTH_RATELIMIT_LOGIN"), key_func=get_remote_address)
-phone_per_ip = limiter.limit(_limit("WXAUTH_RATELIMIT_PHONE"), key_func=get_remote_address)
-phone_per_user = limiter.limit(_limit("WXAUTH_RATELIMIT_PHONE_USER"), key_func=by_user)
+login_per_ip = limiter.limit(limit_from("WXAUTH_RATELIMIT_LOGIN"), key_func=get_remote_address)
+phone_per_ip = limiter.limit(limit_from("WXAUTH_RATELIMIT_PHONE"), key_func=get_remote_address)
+phone_per_user = limiter.limit(limit_from("WXAUTH_RATELIMIT_PHONE_USER"), key_func=by_user)
 dashboard_login_per_ip = limiter.limit(
-    _limit("WXAUTH_RATELIMIT_DASHBOARD_LOGIN"), key_func=get_remote_address, methods=["POST"]
+    limit_from("WXAUTH_RATELIMIT_DASHBOARD_LOGIN"), key_func=get_remote_address, methods=["POST"]
 )
+
+
+
+def by_operator() -> str:
+    """Key for per-operator dashboard limits."""
+    return f"operator:{current_user.get_id()}"

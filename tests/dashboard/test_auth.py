@@ -17,6 +17,7 @@ PAGES = [
     ("dashboard.logins", {}),
     ("dashboard.failures", {}),
     ("dashboard.reveals", {}),
+    ("dashboard.audit_log", {}),
     ("dashboard.settings", {}),
     ("dashboard.users_csv", {}),
     ("dashboard.logins_csv", {}),

@@ -1,4 +1,5 @@
-"""GET /dashboard/reveals: every phone number an operator revealed (who, whom, when)."""
+"""The audit pages: /dashboard/reveals, every phone number an operator revealed (who, whom,
+when), and /dashboard/audit, the other audited actions (whole-number phone searches)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from wxauth.dashboard import bp
 from wxauth.dashboard.queries import Filters, text
-from wxauth.models import Operator, PhoneReveal, User
+from wxauth.models import AuditEvent, Operator, PhoneReveal, User
 
 
 @dataclass
@@ -34,3 +35,22 @@ def reveals():
     filters = RevealFilters(operator=text(request.args.get("operator")))
     page = filters.page(request.args)
     return render_template("dashboard/audit/reveals.html", filters=filters, page=page)
+
+
+@dataclass
+class AuditFilters(Filters):
+    model = AuditEvent
+
+    operator: str | None = None
+
+    def statement(self):
+        stmt = select(AuditEvent, Operator.username).join(Operator, Operator.id == AuditEvent.operator_id)
+        if self.operator:
+            stmt = stmt.where(Operator.username == self.operator.lower())
+        return stmt
+
+
+@bp.get("/audit")
+def audit_log():
+    filters = AuditFilters(operator=text(request.args.get("operator")))
+    return render_template("dashboard/audit/events.html", filters=filters, page=filters.page(request.args))

@@ -9,10 +9,9 @@ from flask_login import current_user, login_user, logout_user
 
 from wxauth.dashboard import bp
 from wxauth.dashboard.forms import SignInForm
-from wxauth.extensions import db
 from wxauth.models import Operator
 from wxauth.ratelimit import dashboard_login_per_ip
-from wxauth.services import operators
+from wxauth.services import ClientInfo, dashboard_sessions, operators
 
 INVALID = "Invalid username or password."
 LOCKED = (
@@ -21,13 +20,9 @@ LOCKED = (
 )
 
 
-def load_operator(value: str) -> Operator | None:
-    """The operator a session cookie names, unless disabled or the password changed since."""
-    op_id = value.partition(":")[0]
-    operator = db.session.get(Operator, int(op_id)) if op_id.isdigit() else None
-    if operator is None or operator.disabled or operator.get_id() != value:
-        return None
-    return operator
+def load_operator(token: str) -> Operator | None:
+    """The operator whose live dashboard session the cookie names (services.dashboard_sessions)."""
+    return dashboard_sessions.resume(token)
 
 
 def safe_next(target: str | None) -> str:
@@ -52,6 +47,7 @@ def login():
         result = operators.sign_in(form.username.data, form.password.data)
         if result.operator is not None:
             session.clear()  # nothing from before sign-in carries over
+            dashboard_sessions.start(result.operator, ClientInfo.from_request(request))
             login_user(result.operator)
             return redirect(safe_next(form.next.data))
         error, status = (LOCKED, 429) if result.locked else (INVALID, 401)
@@ -65,6 +61,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    dashboard_sessions.end(current_user.get_id())
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

@@ -19,7 +19,7 @@ from wxauth.dashboard.failures import FailureFilters
 from wxauth.dashboard.formatting import mask_phone, operator_zone
 from wxauth.dashboard.labels import reason_hint
 from wxauth.dashboard.logins import LoginFilters
-from wxauth.dashboard.users import UserFilters
+from wxauth.dashboard.users import UserFilters, audit_phone_search, phone_search_limit
 from wxauth.models import utcnow
 
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection),
@@ -111,8 +111,11 @@ def _stream(name: str, columns: Columns, rows: Iterable) -> Response:
 
 
 @bp.get("/users.csv")
+@phone_search_limit
 def users_csv():
-    return _stream("users", USER_COLUMNS, UserFilters.parse(request.args).rows())
+    filters = UserFilters.parse(request.args)
+    audit_phone_search(filters)
+    return _stream("users", USER_COLUMNS, filters.rows())
 
 
 @bp.get("/logins.csv")

@@ -199,6 +199,17 @@ def unindexed(column, scans: bool):
     return func.coalesce(column, column) if scans and db.engine.dialect.name == "sqlite" else column
 
 
+# A search of this many digits or more looks for a whole phone number. Each one confirms or
+# refutes a guess at the hidden digits of a masked number, so these are limited per
+# operator and written to the audit (the last 4 digits alone are shown anyway).
+PHONE_SEARCH_DIGITS = 7
+
+
+def is_phone_search(q: str | None) -> bool:
+    digits = (q or "").strip().lstrip("+")
+    return digits.isdigit() and len(digits) >= PHONE_SEARCH_DIGITS
+
+
 def searches_nicknames(q: str) -> bool:
     """Whether user_search(q) looks for `q` inside nicknames (which no SQLite index serves)."""
     return not q.lstrip("+").isdigit() and not TOKEN.match(q)

@@ -10,20 +10,23 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from wxauth.dashboard import bp
+from wxauth.dashboard.formatting import mask_phone
 from wxauth.dashboard.queries import (
     MAX_ID,
     Filters,
     active_sessions,
     choice,
+    is_phone_search,
     searches_nicknames,
     text,
     unindexed,
     user_search,
 )
-from wxauth.extensions import db
+from wxauth.extensions import db, limiter
 from wxauth.models import Failure, LoginEvent, Operator, PhoneReveal, User
+from wxauth.ratelimit import by_operator, limit_from
 from wxauth.security import fingerprint
-from wxauth.services import user_admin
+from wxauth.services import ClientInfo, audit, user_admin
 
 PHONE_CHOICES = {"bound": "Phone bound 已绑定", "unbound": "No phone 未绑定"}
 HISTORY = 20
@@ -66,9 +69,27 @@ def app_choices() -> list[tuple[str, str]]:
     return [(a.appid, f"{a.name} ({a.appid})") for a in current_app.config["WXAUTH_APPS"]]
 
 
+# Whole-number phone searches of the list and its CSV export share one budget per operator.
+phone_search_limit = limiter.shared_limit(
+    limit_from("WXAUTH_RATELIMIT_DASHBOARD_PHONE_SEARCH"),
+    scope="dashboard-phone-search",
+    key_func=by_operator,
+    exempt_when=lambda: not is_phone_search(request.args.get("q")),
+)
+
+
+def audit_phone_search(filters: UserFilters) -> None:
+    """Write a whole-number phone search to the audit, its number masked."""
+    if is_phone_search(filters.q):
+        detail = f"{request.endpoint.removeprefix('dashboard.')}: q={mask_phone(filters.q.strip())}"
+        audit.record(current_user, audit.PHONE_SEARCH, detail, ClientInfo.from_request(request))
+
+
 @bp.get("/users")
+@phone_search_limit
 def users():
     filters = UserFilters.parse(request.args)
+    audit_phone_search(filters)
     page = filters.page(request.args)
     return render_template(
         "dashboard/users/index.html",

@@ -1,9 +1,9 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
-from wxauth.models.audit import PhoneReveal
+from wxauth.models.audit import AuditEvent, PhoneReveal
 from wxauth.models.base import Base, utcnow
 from wxauth.models.events import Failure, LoginEvent, PhoneBind
-from wxauth.models.operators import Operator, SignInThrottle
+from wxauth.models.operators import DashboardSession, Operator, SignInThrottle
 from wxauth.models.rollups import ActivityCount, ActivityRollup, OverviewTotals
 from wxauth.models.sessions import ApiSession
 from wxauth.models.tokens import AccessToken
@@ -14,7 +14,9 @@ __all__ = [
     "ActivityCount",
     "ActivityRollup",
     "ApiSession",
+    "AuditEvent",
     "Base",
+    "DashboardSession",
     "Failure",
     "LoginEvent",
     "Operator",

@@ -1,8 +1,9 @@
 """The audit trail of what operators did to users' private data."""
 
 from datetime import datetime
+from typing import Optional
 
-from sqlalchemy import ForeignKey, Index
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wxauth.models.base import Base
@@ -23,3 +24,21 @@ class PhoneReveal(Base):
     operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="RESTRICT"), index=True)
     # No foreign key on purpose: the record of who saw a number outlives the user's row.
     user_id: Mapped[int] = mapped_column(BigIntId)
+
+
+class AuditEvent(Base):
+    """Something an operator did that the audit must show (today: searching by a whole phone number).
+
+    Rows are only ever added: nothing in the app edits or deletes one.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    created_at: Mapped[datetime]
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="RESTRICT"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    # What it was about, never a secret and never a whole phone number (those are masked).
+    detail: Mapped[Optional[str]] = mapped_column(String(256))
+    ip: Mapped[Optional[str]] = mapped_column(String(64))

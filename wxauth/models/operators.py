@@ -4,11 +4,10 @@ from datetime import datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wxauth.models.base import Base
-from wxauth.security import fingerprint
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 
@@ -31,13 +30,35 @@ class Operator(UserMixin, Base):
     def is_active(self) -> bool:  # Flask-Login refuses to sign in inactive accounts
         return not self.disabled
 
-    def get_id(self) -> str:
-        # What the session cookie stores: the id plus a tag of the password hash, so that a
-        # password change signs the operator out of every browser.
-        return f"{self.id}:{fingerprint(self.password_hash)}"
+    # The dashboard session this object was loaded for (services.dashboard_sessions): what
+    # Flask-Login keeps in the cookie. Not a column.
+    dashboard_token = None
+
+    def get_id(self) -> str | None:
+        return self.dashboard_token
 
     def __repr__(self) -> str:
         return f"<Operator {self.id} {self.username}>"
+
+
+class DashboardSession(Base):
+    """One signed-in browser of an operator, kept server-side so that ending it here ends
+    it on every instance at once (sign-out, disable, password change).
+
+    The cookie carries a random token; the table holds only its SHA-256, so a copy of the
+    table opens no session.
+    """
+
+    __tablename__ = "dashboard_sessions"
+    __table_args__ = (Index("ix_dashboard_sessions_operator_id", "operator_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(token), hex
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[Optional[datetime]]
+    ip: Mapped[Optional[str]] = mapped_column(String(64))
+    user_agent: Mapped[Optional[str]] = mapped_column(String(256))
 
 
 class SignInThrottle(Base):
@@ -52,5 +73,8 @@ class SignInThrottle(Base):
 
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Attempts whose password is being checked right now: they count against the limit
+    # before their outcome is known, so parallel guesses cannot all slip in.
+    pending_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[Optional[datetime]]
     last_failed_at: Mapped[datetime]

@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import and_, case, delete, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wxauth.extensions import db
 from wxauth.models import Operator, SignInThrottle, utcnow
 from wxauth.models.operators import DEFAULT_TIME_ZONE
 from wxauth.models.upsert import upsert
+from wxauth.services import dashboard_sessions
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -101,13 +102,17 @@ def set_password(username: str, password: str) -> Operator:
     operator = get(username)
     operator.password_hash = _hash(password)
     db.session.execute(delete(SignInThrottle).where(SignInThrottle.username == operator.username))
+    dashboard_sessions.end_all(operator.id)
     db.session.commit()
     return operator
 
 
 def set_disabled(username: str, disabled: bool) -> Operator:
+    """Disable (which ends every dashboard session of the operator at once) or enable again."""
     operator = get(username)
     operator.disabled = disabled
+    if disabled:
+        dashboard_sessions.end_all(operator.id)
     db.session.commit()
     return operator
 
@@ -120,41 +125,80 @@ def set_time_zone(operator: Operator, time_zone: str) -> Operator:
 
 
 def sign_in(username: str, password: str, now: datetime | None = None) -> SignIn:
-    """Check a username and password, counting failures per name whether it exists or not."""
+    """Check a username and password under the lockout, counting per name whether it exists or not.
+
+    Each attempt is counted before its password is checked (_admit), in a write committed
+    before the check, so that however many attempts arrive at once no more than
+    MAX_FAILED_ATTEMPTS passwords are checked per name and lock window. A success clears
+    the failures recorded before it was admitted, never those of attempts racing it.
+    """
     now = now or utcnow()
     name = normalize_username(username)
-    throttle = db.session.get(SignInThrottle, name)
-    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
-        db.session.rollback()
+    failed_before = _admit(name, now)
+    if failed_before is None:
         return SignIn(None, locked=True)
-    operator = db.session.scalar(select(Operator).where(Operator.username == name)) if name else None
-    ok = check_password_hash(operator.password_hash if operator else _decoy_hash(), password)
-    if ok and operator is not None and not operator.disabled:
+    row = db.session.execute(
+        select(Operator.id, Operator.password_hash, Operator.disabled).where(Operator.username == name)
+    ).one_or_none() if name else None
+    ok = check_password_hash(row.password_hash if row else _decoy_hash(), password)
+    success = ok and row is not None and not row.disabled
+    locked = _settle(name, now, success, failed_before)
+    operator = None
+    if success:
+        operator = db.session.get(Operator, row.id)
         operator.last_login_at = now
-        db.session.execute(delete(SignInThrottle).where(SignInThrottle.username == name))
-        db.session.commit()
-        return SignIn(operator)
-    locked = _count_failure(name, now)
     db.session.commit()
-    return SignIn(None, locked=locked)
+    return SignIn(operator, locked=locked)
 
 
-def _count_failure(name: str, now: datetime) -> bool:
-    """Add one failure for `name` (atomically, so parallel guesses all count); True when it locks."""
+def _admit(name: str, now: datetime) -> int | None:
+    """Count one attempt at `name` as in flight and return the failures recorded so far;
+    None (and uncounted) when the name is locked or enough attempts are already failed or
+    in flight. Commits."""
     table = SignInThrottle
-    failed = case((table.last_failed_at < now - FAILURE_WINDOW, 1), else_=table.failed_attempts + 1)
+    lock_over = and_(table.locked_until.is_not(None), table.locked_until <= now)
+    fresh = or_(table.last_failed_at < now - FAILURE_WINDOW, lock_over)  # old failures no longer count
     stmt = upsert(
         db.session.get_bind().dialect.name,
         table,
         ["username"],
-        {"username": name, "failed_attempts": 1, "last_failed_at": now, "locked_until": None},
-        {"failed_attempts": failed, "last_failed_at": now},
+        {"username": name, "failed_attempts": 0, "pending_attempts": 1, "last_failed_at": now, "locked_until": None},
+        {
+            "failed_attempts": case((fresh, 0), else_=table.failed_attempts),
+            "pending_attempts": case((fresh, 1), else_=table.pending_attempts + 1),
+            "locked_until": case((lock_over, None), else_=table.locked_until),
+            "last_failed_at": now,
+        },
     )
-    count = db.session.execute(stmt.returning(table.failed_attempts)).scalar_one()
+    failed, pending, locked_until = db.session.execute(
+        stmt.returning(table.failed_attempts, table.pending_attempts, table.locked_until)
+    ).one()
     db.session.execute(delete(table).where(table.last_failed_at < now - THROTTLE_RETENTION))
-    if count < MAX_FAILED_ATTEMPTS:
+    admitted = (locked_until is None or locked_until <= now) and failed + pending <= MAX_FAILED_ATTEMPTS
+    if not admitted:
+        db.session.execute(update(table).where(table.username == name).values(pending_attempts=table.pending_attempts - 1))
+    db.session.commit()
+    return failed if admitted else None
+
+
+def _settle(name: str, now: datetime, success: bool, failed_before: int) -> bool:
+    """Record how an admitted attempt ended (in the current transaction); True when it locks.
+
+    A success forgives the `failed_before` failures recorded before it was admitted, not
+    those that attempts racing it recorded since."""
+    table = SignInThrottle
+    in_flight = case((table.pending_attempts > 0, table.pending_attempts - 1), else_=0)
+    if success:
+        forgiven = case((table.failed_attempts > failed_before, table.failed_attempts - failed_before), else_=0)
+        db.session.execute(update(table).where(table.username == name).values(pending_attempts=in_flight, failed_attempts=forgiven))
         return False
-    db.session.execute(
-        update(table).where(table.username == name).values(failed_attempts=0, locked_until=now + LOCKOUT)
-    )
+    failed = db.session.execute(
+        update(table)
+        .where(table.username == name)
+        .values(pending_attempts=in_flight, failed_attempts=table.failed_attempts + 1, last_failed_at=now)
+        .returning(table.failed_attempts)
+    ).scalar_one()
+    if failed < MAX_FAILED_ATTEMPTS:
+        return False
+    db.session.execute(update(table).where(table.username == name).values(failed_attempts=0, locked_until=now + LOCKOUT))
     return True

@@ -1,0 +1,17 @@
+"""The operators' audit trail: what they did, when and from where. Entries are only added."""
+
+from __future__ import annotations
+
+from wxauth.extensions import db
+from wxauth.models import AuditEvent, Operator, utcnow
+from wxauth.services import ClientInfo
+
+PHONE_SEARCH = "phone_search"
+
+
+def record(operator: Operator, action: str, detail: str | None, client: ClientInfo) -> None:
+    """Add one audit entry; commits."""
+    db.session.add(
+        AuditEvent(created_at=utcnow(), operator_id=operator.id, action=action, detail=(detail or "")[:256] or None, ip=client.ip)
+    )
+    db.session.commit()

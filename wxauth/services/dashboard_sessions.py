@@ -1,0 +1,86 @@
+"""Operators' dashboard sessions, server-side: started at sign-in, checked on every request,
+ended by sign-out, by disabling the operator or by a new password, on every instance at once.
+
+A session also ends after WXAUTH_DASHBOARD_IDLE_MINUTES without a request and, however
+busy, WXAUTH_DASHBOARD_SESSION_HOURS after sign-in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from wxauth.extensions import db
+from wxauth.models import DashboardSession, Operator, utcnow
+from wxauth.services import ClientInfo
+
+# last_seen_at is written at most this often per session (it only needs to beat the idle timeout).
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def _key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start(operator: Operator, client: ClientInfo, now: datetime | None = None) -> str:
+    """Open a session for `operator` and return its token (for the cookie); commits."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        DashboardSession(
+            id=_key(token), operator_id=operator.id, created_at=now, last_seen_at=now,
+            ip=client.ip, user_agent=client.user_agent,
+        )
+    )
+    db.session.commit()
+    operator.dashboard_token = token
+    return token
+
+
+def resume(token: str | None, now: datetime | None = None) -> Operator | None:
+    """The operator behind a live session token, or None (unknown, ended, idle, too old, disabled)."""
+    if not token or len(token) > 64:
+        return None
+    now = now or utcnow()
+    row = db.session.execute(
+        select(DashboardSession, Operator)
+        .join(Operator, Operator.id == DashboardSession.operator_id)
+        .where(DashboardSession.id == _key(token))
+    ).one_or_none()
+    if row is None:
+        return None
+    session, operator = row
+    idle = timedelta(minutes=current_app.config["WXAUTH_DASHBOARD_IDLE_MINUTES"])
+    lifetime = timedelta(hours=current_app.config["WXAUTH_DASHBOARD_SESSION_HOURS"])
+    if session.ended_at is not None or operator.disabled or now - session.last_seen_at > idle or now - session.created_at > lifetime:
+        return None
+    if now - session.last_seen_at > TOUCH_EVERY:
+        session.last_seen_at = now
+        db.session.commit()
+    operator.dashboard_token = token
+    return operator
+
+
+def end(token: str | None, now: datetime | None = None) -> None:
+    """End one session (sign-out); commits."""
+    if token:
+        db.session.execute(
+            update(DashboardSession)
+            .where(DashboardSession.id == _key(token), DashboardSession.ended_at.is_(None))
+            .values(ended_at=now or utcnow())
+        )
+        db.session.commit()
+
+
+def end_all(operator_id: int, now: datetime | None = None) -> int:
+    """End every live session of an operator, in the current transaction; returns how many."""
+    result = db.session.execute(
+        update(DashboardSession)
+        .where(DashboardSession.operator_id == operator_id, DashboardSession.ended_at.is_(None))
+        .values(ended_at=now or utcnow())
+    )
+    return result.rowcount
