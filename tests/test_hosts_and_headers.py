@@ -106,3 +106,4 @@ def test_hsts_only_when_the_request_came_over_tls(prod):
     assert over_tls.headers["Strict-Transport-Security"].startswith("max-age=")
     plain = client.get("/healthz", headers={"Host": "auth.example.com"})
     assert "Strict-Transport-Security" not in plain.headers
+

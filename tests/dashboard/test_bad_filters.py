@@ -51,3 +51,16 @@ def test_an_impossible_user_id_is_not_found(signed_in_client, path):
     resp = signed_in_client.client.get(path)
     assert resp.status_code == 404
     assert "No user with that ID" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/dashboard/nope", "/dashboard/users/abc/def"])
+def test_an_unknown_dashboard_url_is_the_dashboards_own_404(signed_in_client, path):
+    resp = signed_in_client.client.get(path)
+    assert resp.status_code == 404
+    page = BeautifulSoup(resp.get_data(as_text=True), "html.parser")
+    assert page.find("nav") is not None and "404" in page.get_text(" ")
+
+
+def test_an_unknown_dashboard_url_signed_out_is_styled_too(client):
+    resp = client.get("/dashboard/nope")
+    assert resp.status_code == 404 and "<main" in resp.get_data(as_text=True)

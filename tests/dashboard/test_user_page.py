@@ -33,11 +33,15 @@ def test_reveal_shows_the_number_once_and_records_it(signed_in_client, operator,
     user_id = session.user["id"]
     page = signed_in_client.page("dashboard.user", user_id=user_id)
     resp = signed_in_client.submit(page, signed_in_client.url("dashboard.reveal_phone", user_id=user_id))
-    assert resp.status_code == 200
-    assert resp.headers["Cache-Control"] == "no-store"
+    # POST/redirect/GET: the address bar ends on the user's page, which a reload cannot break.
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == signed_in_client.url("dashboard.user", user_id=user_id)
+    assert "13800138000" not in resp.headers.get("Set-Cookie", "")
+    shown = signed_in_client.response("dashboard.user", user_id=user_id)
+    assert shown.headers["Cache-Control"] == "no-store"
     from bs4 import BeautifulSoup
 
-    revealed = BeautifulSoup(resp.get_data(as_text=True), "html.parser")
+    revealed = BeautifulSoup(shown.get_data(as_text=True), "html.parser")
     assert revealed.select_one("#phone-number").get_text() == "13800138000"
     assert "alice" in revealed.select_one("#reveals").get_text()
     with app.app_context():

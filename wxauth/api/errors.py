@@ -57,6 +57,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if not _is_api():
+            # An unknown URL reaches no blueprint's handlers: the part of the site that
+            # owns the path prefix may still answer it with its own page.
+            for prefix, page in app.extensions.get("wxauth.error_pages", {}).items():
+                if request.path.startswith(prefix):
+                    return page(exc)
             return exc
         code = _HTTP_CODES.get(exc.code or 500, "http_error")
         message = exc.description if exc.code != 500 else "Internal server error."

@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     formatting.register(app)
     app.register_blueprint(bp)
+    app.extensions.setdefault("wxauth.error_pages", {})[bp.url_prefix + "/"] = http_error
 
 
 @bp.before_request

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -147,17 +147,22 @@ def _render_user(user: User, revealed: str | None = None):
 
 @bp.get("/users/<int:user_id>")
 def user(user_id: int):
-    return _render_user(_user_or_404(user_id))
+    user = _user_or_404(user_id)
+    # Shown once, on the page the reveal redirected to; a reload shows it masked again.
+    revealed = user.phone_number if session.pop("revealed_user", None) == user.id else None
+    return _render_user(user, revealed=revealed)
 
 
 @bp.post("/users/<int:user_id>/reveal-phone")
 def reveal_phone(user_id: int):
-    """Answered directly, not redirected: the full number is in this one response only."""
+    """Record the reveal, then redirect (POST/redirect/GET) to the user's page, which shows the
+    number that once. The cookie carries only which user, never the number."""
     user = _user_or_404(user_id)
-    number = user_admin.reveal_phone(current_user, user)
-    if number is None:
+    if user_admin.reveal_phone(current_user, user) is None:
         flash("This user has no phone number.", "info")
-    return _render_user(user, revealed=number)
+    else:
+        session["revealed_user"] = user.id
+    return redirect(url_for("dashboard.user", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/sessions/<handle>/revoke")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import time
 
 from flask import current_app, jsonify, request
@@ -61,16 +62,33 @@ def _user(body: dict, *, create: bool = False) -> dict:
     if user is None:
         if not create:
             raise AppError("not_found", "No simulated user with that openid; create one first.", 404)
+        phone, country_code = _phone(body)
         user = store().create_user(
             appid,
             openid,
             unionid=_opt_str(body, "unionid"),
-            phone=_opt_str(body, "phoneNumber"),
-            country_code=_opt_str(body, "countryCode") or "86",
+            phone=phone,
+            country_code=country_code or "86",
             nickname=_opt_str(body, "nickName"),
             blocked=bool(body.get("blocked")),
         )
     return user
+
+
+_PHONE = re.compile(r"(?:\+(?P<cc>[0-9]{1,4})-)?(?P<number>[0-9]{5,15})")
+
+
+def _phone(body: dict) -> tuple[str | None, str | None]:
+    """phoneNumber (digits, optionally after +CC-) and countryCode, as WeChat would hand them out."""
+    raw, country_code = _opt_str(body, "phoneNumber"), _opt_str(body, "countryCode")
+    if country_code is not None and not (country_code.isdigit() and len(country_code) <= 4):
+        raise invalid_request("countryCode must be 1 to 4 digits, e.g. 86.")
+    if raw is None:
+        return None, country_code
+    match = _PHONE.fullmatch(raw)
+    if match is None:
+        raise invalid_request("phoneNumber must be 5 to 15 digits, optionally after +CC- (e.g. 13800001111 or +1-2025550123).")
+    return match["number"], match["cc"] or country_code
 
 
 def _opt_str(body: dict, name: str) -> str | None:
@@ -100,11 +118,13 @@ def create_user():
     body = _body()
     if body.get("openid"):
         # Creating an existing openid updates its simulated details.
+        phone, country_code = _phone(body)
         user = store().create_user(
             _appid(body),
             body["openid"],
             unionid=_opt_str(body, "unionid"),
-            phone=_opt_str(body, "phoneNumber"),
+            phone=phone,
+            country_code=country_code or "86",
             nickname=_opt_str(body, "nickName"),
             blocked=bool(body.get("blocked")),
         )
