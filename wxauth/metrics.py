@@ -58,4 +58,4 @@ def metrics_view():
         body = generate_latest(registry)
     else:
         body = generate_latest()
-    return Response(body, mimetype=CONTENT_TYPE_LATEST)
+    return Response(body, content_type=CONTENT_TYPE_LATEST)  # it names its charset already

@@ -6,6 +6,7 @@ import re
 from functools import wraps
 
 from flask import current_app, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from config import MiniApp
 from wxauth.errors import AppError, invalid_request
@@ -19,12 +20,23 @@ BLOB_MAX = 8192
 
 
 def json_body() -> dict:
-    """The request's JSON object, or invalid_request."""
+    """The request's JSON object, or invalid_request saying what is wrong with the body."""
     if not request.is_json:
         raise invalid_request("Send a JSON object with Content-Type: application/json.")
-    data = request.get_json(silent=True)
+    raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH, chunked or not: 413
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit is not None and len(raw) >= limit and request.content_length is None:
+        raise RequestEntityTooLarge()  # a chunked body cut at the limit is still too large
+    try:
+        text = raw.decode("utf-8-sig")  # a BOM is tolerated, as JSON parsers do
+    except UnicodeDecodeError:
+        raise invalid_request("The body is not UTF-8: send JSON encoded as UTF-8.") from None
+    try:
+        data = current_app.json.loads(text) if text.strip() else None
+    except ValueError:
+        raise invalid_request("The body is not valid JSON.") from None
     if not isinstance(data, dict):
-        raise invalid_request("The body must be a JSON object.")
+        raise invalid_request("The body must be a JSON object ({...}).")
     return data
 
 

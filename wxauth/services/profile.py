@@ -43,7 +43,9 @@ def clean_nickname(value) -> str:
         raise invalid_request("nickName must not be blank.")
     if len(value) > NICKNAME_MAX:
         raise invalid_request(f"nickName must be at most {NICKNAME_MAX} characters.")
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
+    if any(unicodedata.category(ch) == "Cs" for ch in value):
+        raise invalid_request("nickName is not valid Unicode (it holds a lone surrogate).")
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
         raise invalid_request("nickName must not contain control characters.")
     return value
 
