@@ -63,16 +63,29 @@ def test_unknown_operator(runner):
     assert result.exit_code == 1
 
 
-def test_demo_operator_prints_working_credentials(runner, dashboard):
-    result = runner.invoke(args=["demo", "operator"])
+def _demo_password(runner, *args) -> str:
+    result = runner.invoke(args=["demo", "operator", *args])
     assert result.exit_code == 0, result.output
-    password = result.output.split("password:")[1].split()[0]
+    return result.output.split("password:")[1].split()[0]
+
+
+def test_demo_operator_prints_the_same_working_credentials_on_every_start(runner, dashboard, app, tmp_path, monkeypatch):
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    password = _demo_password(runner)
     assert dashboard.sign_in("demo", password).status_code == 302
-    # Running it again gives a new password; the old one stops working.
-    again = runner.invoke(args=["demo", "operator"]).output.split("password:")[1].split()[0]
+    # A second start prints the password that works, and the signed-in dashboard stays signed in.
+    assert _demo_password(runner) == password
+    assert dashboard.response("dashboard.overview").status_code == 200
+    assert (tmp_path / "demo-operator-password").stat().st_mode & 0o077 == 0
+
+
+def test_demo_operator_reset_gives_a_new_password(runner, dashboard, app, tmp_path, monkeypatch):
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    password = _demo_password(runner)
+    again = _demo_password(runner, "--reset")
     assert again != password
-    dashboard.client.delete_cookie("session")
     assert dashboard.sign_in("demo", password).status_code == 401
+    assert dashboard.sign_in("demo", again).status_code == 302
 
 
 def test_demo_seed(runner, app):

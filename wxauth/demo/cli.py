@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 import time
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from werkzeug.security import check_password_hash
 
 from wxauth.services import operators
 
@@ -24,15 +26,29 @@ def _sandbox_only() -> None:
 
 
 @demo_cli.command("operator")
-def demo_operator() -> None:
-    """Create the demo operator (or give it a new password) and print its credentials."""
+@click.option("--reset", is_flag=True, help="Give the demo operator a new password (signs it out everywhere).")
+def demo_operator(reset: bool) -> None:
+    """Create the demo operator and print its credentials; the same ones on every start.
+
+    The password is kept in instance/demo-operator-password (sandbox only), so a second
+    start prints the password that already works instead of replacing it under a
+    dashboard that is signed in with it.
+    """
     _sandbox_only()
-    password = secrets.token_urlsafe(12)
-    if operators.find(DEMO_OPERATOR) is None:
-        operators.create(DEMO_OPERATOR, password)
-    else:
+    kept = Path(current_app.instance_path) / "demo-operator-password"
+    operator = operators.find(DEMO_OPERATOR)
+    password = kept.read_text().strip() if kept.exists() and not reset else None
+    if operator is None or password is None or not check_password_hash(operator.password_hash, password):
+        password = secrets.token_urlsafe(12)
+        if operator is None:
+            operators.create(DEMO_OPERATOR, password)
+        else:
+            operators.set_password(DEMO_OPERATOR, password)
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.touch(mode=0o600)
+        kept.write_text(password + "\n")
+    if operators.get(DEMO_OPERATOR).disabled:
         operators.set_disabled(DEMO_OPERATOR, False)
-        operators.set_password(DEMO_OPERATOR, password)
     click.echo("Dashboard demo operator (sandbox only): sign in at /dashboard/login with")
     click.echo(f"  username: {DEMO_OPERATOR}")
     click.echo(f"  password: {password}")
