@@ -326,11 +326,8 @@ $('timeline-clear').addEventListener('click', () => timeline.clear())
 buildAvatarPicker()
 newPhone('')
 loadUsers().then(() => {
-  // Start with the most recent simulated user, if there is one.
-  if (users.length) {
-    $('user-select').value = users[0].openid
-    newPhone(users[0].openid)
-    showUserFacts()
-  }
+  // Always start as "a new user, created on first login" (as the README says); existing
+  // simulated users are one pick away in the list.
+  $('user-select').value = ''
   root.dataset.ready = 'true'
 })

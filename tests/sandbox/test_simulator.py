@@ -265,3 +265,11 @@ def test_dashboard_lists_the_simulated_user(page, app, request):
     page.goto("/dashboard/users")
     assert page.get_by_text(OPENID).first.is_visible()
     assert page.get_by_text(NICKNAME).first.is_visible()
+
+
+@pytest.mark.browser
+def test_the_simulator_opens_as_a_new_user_even_when_simulated_users_exist(page, sandbox):
+    sandbox.user(nickName="someone earlier")
+    sim = Simulator(page)
+    assert page.input_value("#user-select") == ""
+    assert sim.js_errors() == []
