@@ -140,3 +140,28 @@ def test_scan_totals_are_stored_and_recounted_in_the_background(signed_in_client
     assert row.users == 1 and row.refreshing_until is None
     soup = signed_in_client.page("dashboard.overview")
     assert total(soup, "users") == "1"
+
+
+def test_the_last_day_is_drawn_as_today_so_far(signed_in_client, app, overview_clock):
+    now = overview_clock()
+    with app.app_context():
+        factories.login(created_at=now)
+        factories.user(created_at=now)
+    soup = signed_in_client.page("dashboard.overview")
+    today = str(now.astimezone(ZONE).date())
+    for chart in soup.select("svg.chart"):
+        marks = chart.select("rect.bar, circle.dot")
+        partial = [m for m in marks if "partial" in m["class"]]
+        assert partial and {m["data-day"] for m in partial} == {today}
+        assert chart.select_one(".partial-note").get_text() == "today so far"
+
+
+def test_phone_failures_name_each_errcodes_meaning(signed_in_client, app, overview_clock):
+    now = overview_clock()
+    with app.app_context():
+        factories.failure(created_at=now, kind="phone_code", reason="wechat_errcode", wechat_errcode=40029)
+    soup = signed_in_client.page("dashboard.overview")
+    row = next(tr for tr in soup.select("table tbody tr") if "40029" in tr.get_text())
+    cells = [td.get_text(" ", strip=True) for td in row.select("td")]
+    assert cells[1] == "40029 · invalid or expired code"
+    assert "WeChat errcode" not in " ".join(th.get_text() for th in row.find_parent("table").select("th"))

@@ -52,6 +52,16 @@ def _axes(days: list[date], top: int, step: int, height: int) -> list[str]:
     return parts
 
 
+def _partial(day: date, days: list[date]) -> str:
+    """" partial" for the last day (today, not over yet), drawn lighter by the stylesheet."""
+    return " partial" if day == days[-1] else ""
+
+
+def _today_so_far(days: list[date]) -> str:
+    x = LEFT + PLOT_W / len(days) * (len(days) - 0.5)
+    return f'<text class="axis partial-note" x="{x:.1f}" y="{TOP - 2}" text-anchor="end">today so far</text>'
+
+
 def _title(day: date, value: int, name: str, days: list[date]) -> str:
     so_far = " so far" if day == days[-1] else ""  # today is not over yet
     return str(escape(f"{day:%Y-%m-%d}: {value:,} {name}{so_far}"))
@@ -78,9 +88,10 @@ def bar_chart(label: str, days: list[date], series: Series, height: int = HEIGHT
         y = TOP + plot_h - bar
         title = _title(day, value, series.name, days)
         parts.append(
-            f'<rect class="bar {series.css}" data-day="{day}" data-value="{value}" x="{x:.1f}" y="{y:.1f}" '
+            f'<rect class="bar {series.css}{_partial(day, days)}" data-day="{day}" data-value="{value}" x="{x:.1f}" y="{y:.1f}" '
             f'width="{width:.1f}" height="{bar:.1f}" rx="2"><title>{title}</title></rect>'
         )
+    parts.append(_today_so_far(days))
     return _svg(label, parts, height)
 
 
@@ -99,7 +110,8 @@ def line_chart(label: str, days: list[date], series: list[Series], height: int =
         for x, y, day, value in points:
             title = _title(day, value, s.name, days)
             parts.append(
-                f'<circle class="dot {s.css}" data-series="{escape(s.name)}" data-day="{day}" data-value="{value}" cx="{x:.1f}" cy="{y:.1f}" r="3">'
+                f'<circle class="dot {s.css}{_partial(day, days)}" data-series="{escape(s.name)}" data-day="{day}" data-value="{value}" cx="{x:.1f}" cy="{y:.1f}" r="3">'
                 f"<title>{title}</title></circle>"
             )
+    parts.append(_today_so_far(days))
     return _svg(label, parts, height)

@@ -100,6 +100,7 @@ def register(app: Flask) -> None:
         "kind_label": labels.kind_label,
         "reason_label": labels.reason_label,
         "reason_hint": labels.reason_hint,
+        "errcode_label": labels.errcode_label,
         "local_time": local_time,
         "number": number,
         "percent": percent,

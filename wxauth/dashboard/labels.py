@@ -76,6 +76,24 @@ ERRCODE_HINTS = {
 }
 
 
+# A short name for each errcode, for tables (the hints above say what to do).
+ERRCODE_NAMES = {
+    40029: "invalid or expired code",
+    40013: "code from another mini-program",
+    41008: "no code sent",
+    45011: "rate limited by WeChat",
+    -1: "WeChat busy",
+}
+
+
+def errcode_label(errcode: int | None) -> str:
+    """"40029 · invalid or expired code"; an errcode without a name stays a number."""
+    if errcode is None:
+        return "—"
+    name = ERRCODE_NAMES.get(errcode)
+    return f"{errcode} · {name}" if name else str(errcode)
+
+
 def outcome_label(code: str) -> str:
     return LOGIN_OUTCOMES.get(code, code)
 
