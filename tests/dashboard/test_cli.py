@@ -135,3 +135,14 @@ def test_overview_refresh_fills_the_stored_counts(runner, app):
         stored = dict(db.session.execute(select(ActivityCount.metric, func.sum(ActivityCount.count)).group_by(ActivityCount.metric)).all())
         assert stored == {"registration": 1, "login_success": 1}
         assert db.session.get(OverviewTotals, 1).users == 1
+
+
+def test_demo_seed_fills_the_overviews_counts(runner, app):
+    from wxauth.models import ActivityCount, ActivityRollup, OverviewTotals
+
+    result = runner.invoke(args=["demo", "seed", "--users", "50", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ActivityCount)) > 0
+        assert db.session.get(ActivityRollup, 1) is not None
+        assert db.session.scalar(select(func.count()).select_from(OverviewTotals)) == 1
