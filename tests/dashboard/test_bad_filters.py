@@ -13,8 +13,9 @@ def _bad(dashboard, endpoint, expected: str, **args):
     resp = dashboard.response(endpoint, **args)
     assert resp.status_code == 400, (endpoint, args, resp.status_code)
     page = BeautifulSoup(resp.get_data(as_text=True), "html.parser")
-    assert page.find("main") is not None, "the dashboard's own error page"
+    assert page.find("main") is not None, "the dashboard's own page"
     assert expected in page.get_text(" "), page.get_text(" ")[:500]
+    return page
 
 
 @pytest.mark.parametrize("endpoint", DATED)
@@ -29,7 +30,11 @@ def _bad(dashboard, endpoint, expected: str, **args):
     ],
 )
 def test_bad_dates(signed_in_client, endpoint, args, expected):
-    _bad(signed_in_client, endpoint, expected, **args)
+    page = _bad(signed_in_client, endpoint, expected, **args)
+    if not endpoint.endswith("_csv"):  # a list says it on its own filter form, and lists nothing
+        form = page.select_one("form.filters")
+        assert expected in form.select_one("[role=alert]").get_text(" ")
+        assert page.select("tbody tr") == []
 
 
 @pytest.mark.parametrize("endpoint", PAGED)

@@ -114,3 +114,22 @@ def test_real_api_logins_are_listed(signed_in_client, api, client):
     client.post("/api/auth/login", json={"code": "0" * 32})
     soup = signed_in_client.page("dashboard.logins")
     assert outcomes(soup) == ["invalid_code", "success"]
+
+
+@pytest.mark.parametrize("endpoint", ["dashboard.logins", "dashboard.failures"])
+def test_filter_by_user_id_nickname_or_phone_last_four(signed_in_client, app, endpoint):
+    from tests.dashboard import factories as f
+
+    with app.app_context():
+        dong = f.user(nickname="阿东", phone_country_code="86", phone_number="13800138000")
+        red = f.user(nickname="小红", phone_country_code="86", phone_number="13912345678")
+        dong_id, red_id = dong.id, red.id
+        for user in (dong, red):
+            if endpoint == "dashboard.logins":
+                f.login(user_id=user.id, openid=user.openid)
+            else:
+                f.failure(user_id=user.id)
+    for q, expected in ((str(red_id), {red_id}), ("阿东", {dong_id}), ("8000", {dong_id}), ("5678", {red_id}), ("nobody", set())):
+        page = signed_in_client.page(endpoint, q=q)
+        shown = {int(a["href"].rsplit("/", 1)[1]) for a in page.select("tbody a[href*='/dashboard/users/']")}
+        assert shown == expected, (q, shown)

@@ -115,14 +115,14 @@ def _stream(name: str, columns: Columns, rows: Iterable) -> Response:
 def users_csv():
     filters = UserFilters.parse(request.args)
     audit_phone_search(filters)
-    return _stream("users", USER_COLUMNS, filters.rows())
+    return _stream("users", USER_COLUMNS, filters.rows_or_400())
 
 
 @bp.get("/logins.csv")
 def logins_csv():
-    return _stream("logins", LOGIN_COLUMNS, LoginFilters.parse(request.args).rows())
+    return _stream("logins", LOGIN_COLUMNS, LoginFilters.parse(request.args).rows_or_400())
 
 
 @bp.get("/failures.csv")
 def failures_csv():
-    return _stream("failures", FAILURE_COLUMNS, FailureFilters.parse(request.args).rows())
+    return _stream("failures", FAILURE_COLUMNS, FailureFilters.parse(request.args).rows_or_400())

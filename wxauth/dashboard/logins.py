@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from wxauth.dashboard import bp
 from wxauth.dashboard.labels import LOGIN_OUTCOMES
-from wxauth.dashboard.queries import Filters, choice, date_range, in_date_range, text
+from wxauth.dashboard.queries import Filters, choice, date_range, in_date_range, person_search, text
 from wxauth.dashboard.users import app_choices
 from wxauth.models import LoginEvent, User
 
@@ -27,18 +27,23 @@ class LoginFilters(Filters):
     start: date | None = None
     end: date | None = None
     openid: str | None = None
+    q: str | None = None  # a user id, nickname or phone's last 4 (queries.person_search)
 
     @classmethod
     def parse(cls, args: MultiDict) -> LoginFilters:
-        start, end = date_range(args)
+        errors: list[str] = []
+        start, end = date_range(args, errors)
         apps = {a.appid for a in current_app.config["WXAUTH_APPS"]}
-        return cls(
+        filters = cls(
             outcome=choice(args.get("outcome"), {FAILED, *LOGIN_OUTCOMES}),
             app=choice(args.get("app"), apps),
             start=start,
             end=end,
             openid=text(args.get("openid")),
+            q=text(args.get("q")),
         )
+        filters.errors = tuple(errors)
+        return filters
 
     def statement(self):
         stmt = select(LoginEvent, User.nickname).outerjoin(User, User.id == LoginEvent.user_id)
@@ -50,6 +55,8 @@ class LoginFilters(Filters):
             stmt = stmt.where(LoginEvent.appid == self.app)
         if self.openid:
             stmt = stmt.where(LoginEvent.openid == self.openid)
+        if self.q:
+            stmt = stmt.where(person_search(self.q, LoginEvent.user_id))
         return stmt.where(*in_date_range(LoginEvent.created_at, self.start, self.end))
 
 
@@ -62,7 +69,7 @@ def outcome_choices() -> list[tuple[str, str]]:
 @bp.get("/logins")
 def logins():
     filters = LoginFilters.parse(request.args)
-    page = filters.page(request.args)
+    page, status = filters.page_or_nothing(request.args)
     return render_template(
         "dashboard/logins/index.html", filters=filters, page=page, apps=app_choices(), outcomes=outcome_choices()
-    )
+    ), status

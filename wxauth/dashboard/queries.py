@@ -115,25 +115,39 @@ def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), operator_zone()).astimezone(timezone.utc)
 
 
-def parse_date(value: str | None, name: str) -> date | None:
-    """The day in `value` (YYYY-MM-DD); None when absent; a 400 page saying what is wrong."""
+def parse_date(value: str | None, name: str, errors: list[str]) -> date | None:
+    """The day in `value` (YYYY-MM-DD); None when absent, or bad (and then `errors` says why)."""
     if not value:
         return None
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        abort(400, f"{name}: {value[:40]!r} is not a date; use YYYY-MM-DD.")
+        errors.append(f"{name}: {value[:40]!r} is not a date; use YYYY-MM-DD.")
+        return None
     if not FIRST_DAY <= day <= LAST_DAY:
-        abort(400, f"{name}: pick a day between {FIRST_DAY} and {LAST_DAY}.")
+        errors.append(f"{name}: pick a day between {FIRST_DAY} and {LAST_DAY}.")
+        return None
     return day
 
 
-def date_range(args: MultiDict) -> tuple[date | None, date | None]:
-    """?from= and ?to= (both inclusive); a 400 page when either is bad or they are reversed."""
-    start, end = parse_date(args.get("from"), "from"), parse_date(args.get("to"), "to")
+def date_range(args: MultiDict, errors: list[str]) -> tuple[date | None, date | None]:
+    """?from= and ?to= (both inclusive); what is wrong with them goes to `errors`."""
+    start, end = parse_date(args.get("from"), "from", errors), parse_date(args.get("to"), "to", errors)
     if start and end and start > end:
-        abort(400, f"from ({start}) is after to ({end}): swap them.")
+        errors.append(f"from ({start}) is after to ({end}): swap them.")
     return start, end
+
+
+def person_search(q: str, user_id_column) -> Any:
+    """Rows of the person `q` names: a user id, the last 4 digits of their phone, or part of
+    their nickname (on a query that joins User)."""
+    digits = q.lstrip("+")
+    if not digits.isdigit():
+        return func.lower(User.nickname).contains(q.lower(), autoescape=True)
+    conds = [user_id_column == int(digits)] if int(digits) <= MAX_ID else []
+    if len(digits) == 4:
+        conds.append(PHONE_LAST4 == digits)
+    return or_(*conds) if conds else literal_column("1") == literal_column("0")
 
 
 def in_date_range(column, start: date | None, end: date | None) -> list:
@@ -147,10 +161,23 @@ def in_date_range(column, start: date | None, end: date | None) -> list:
 
 
 class Filters:
-    """Base for a list's filters: parsed leniently from the query string (a bad value is
-    dropped); `statement()` selects `model` rows (and what is shown beside them)."""
+    """Base for a list's filters, parsed from the query string: an unknown choice is dropped,
+    a value that cannot be right (a bad date) is dropped and said in `errors`, which the
+    page shows on its filter form with a 400; `statement()` selects `model` rows (and what is
+    shown beside them)."""
 
     model: ClassVar[type]
+    errors: tuple[str, ...] = ()
+
+    def page_or_nothing(self, args: MultiDict) -> tuple[Page, int]:
+        """The page to show and its status: no rows and 400 while a filter is wrong."""
+        return (Page([]), 400) if self.errors else (self.page(args), 200)
+
+    def rows_or_400(self) -> Iterator:
+        """Every row, for an export; a 400 page saying what is wrong while a filter is."""
+        if self.errors:
+            abort(400, " ".join(self.errors))
+        return self.rows()
 
     def statement(self):
         raise NotImplementedError
