@@ -60,7 +60,7 @@ FAILURE_REASONS = {
         "Signature mismatch",
         "rawData does not match its signature: the session key changed, or the client altered rawData.",
     ),
-    "wechat_errcode": ("WeChat errcode", "WeChat refused the request; the errcode says why."),
+    "wechat_errcode": ("Refused by WeChat", "WeChat refused the request; the errcode says why."),
     "wechat_unavailable": ("WeChat unavailable", "WeChat did not answer in time; the user can retry."),
     "malformed_answer": ("Unreadable answer", "WeChat answered without a usable phone number."),
 }
