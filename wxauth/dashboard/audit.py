@@ -14,40 +14,37 @@ from wxauth.models import AuditEvent, Operator, PhoneReveal, User
 
 
 @dataclass
-class RevealFilters(Filters):
-    model = PhoneReveal
+class OperatorFilters(Filters):
+    """An audit list: its rows joined to the operator who acted, filtered by their name."""
 
     operator: str | None = None
 
+    def by_operator(self, stmt, operator_id):
+        stmt = stmt.join(Operator, Operator.id == operator_id)
+        return stmt.where(Operator.username == self.operator.lower()) if self.operator else stmt
+
+
+@dataclass
+class RevealFilters(OperatorFilters):
+    model = PhoneReveal
+
     def statement(self):
-        stmt = (
-            select(PhoneReveal, Operator.username, User.nickname, User.appid)
-            .join(Operator, Operator.id == PhoneReveal.operator_id)
-            .outerjoin(User, User.id == PhoneReveal.user_id)
-        )
-        if self.operator:
-            stmt = stmt.where(Operator.username == self.operator.lower())
-        return stmt
+        stmt = select(PhoneReveal, Operator.username, User.nickname, User.appid)
+        return self.by_operator(stmt, PhoneReveal.operator_id).outerjoin(User, User.id == PhoneReveal.user_id)
 
 
 @bp.get("/reveals")
 def reveals():
     filters = RevealFilters(operator=text(request.args.get("operator")))
-    page = filters.page(request.args)
-    return render_template("dashboard/audit/reveals.html", filters=filters, page=page)
+    return render_template("dashboard/audit/reveals.html", filters=filters, page=filters.page(request.args))
 
 
 @dataclass
-class AuditFilters(Filters):
+class AuditFilters(OperatorFilters):
     model = AuditEvent
 
-    operator: str | None = None
-
     def statement(self):
-        stmt = select(AuditEvent, Operator.username).join(Operator, Operator.id == AuditEvent.operator_id)
-        if self.operator:
-            stmt = stmt.where(Operator.username == self.operator.lower())
-        return stmt
+        return self.by_operator(select(AuditEvent, Operator.username), AuditEvent.operator_id)
 
 
 @bp.get("/audit")
