@@ -65,14 +65,15 @@ def test_rotating_forwarded_addresses_do_not_buy_more_guesses(spawn_server, oper
 
 
 def test_a_success_keeps_the_failures_that_raced_it(app, operator, monkeypatch):
-    """A wrong guess is checked while the right password signs in: its failure still counts."""
+    """Wrong guesses are checked and counted while the right password is being checked:
+    the success that ends afterwards does not forgive them."""
     real_check = operators.check_password_hash
-    wrong_checking, success_done = threading.Event(), threading.Event()
+    right_checking, guesses_done = threading.Event(), threading.Event()
 
     def check(hash_, password):
-        if password == WRONG:
-            wrong_checking.set()
-            assert success_done.wait(10)
+        if password == PASSWORD:
+            right_checking.set()
+            assert guesses_done.wait(10)
         return real_check(hash_, password)
 
     monkeypatch.setattr(operators, "check_password_hash", check)
@@ -84,10 +85,11 @@ def test_a_success_keeps_the_failures_that_raced_it(app, operator, monkeypatch):
             return result
 
     with ThreadPoolExecutor(1) as pool:
-        wrong = pool.submit(sign_in, WRONG)
-        assert wrong_checking.wait(10)
-        assert sign_in(PASSWORD).operator is not None
-        success_done.set()
-        assert wrong.result().operator is None
+        right = pool.submit(sign_in, PASSWORD)
+        assert right_checking.wait(10)
+        racing = operators.MAX_FAILED_ATTEMPTS - 1  # the right one is in flight: 4 more fit
+        assert all(sign_in(WRONG).operator is None for _ in range(racing))
+        guesses_done.set()
+        assert right.result().operator is not None
     with app.app_context():
-        assert db.session.get(SignInThrottle, "alice").failed_attempts == 1
+        assert db.session.get(SignInThrottle, "alice").failed_attempts == racing
