@@ -127,7 +127,7 @@ def app_env(database_url: str, wechat_url: str) -> dict:
         "WXAUTH_APPID": APPID,
         "WXAUTH_SECRET": APP_SECRET,
         "WXAUTH_SANDBOX": "0",
-        "WXAUTH_SERVER_NAME": "127.0.0.1",
+        "WXAUTH_SERVER_NAME": "127.0.0.1,localhost",  # localhost: the in-process test clients
         "WXAUTH_WECHAT_API_BASE": wechat_url,
         "DATABASE_URL": database_url,
         "WXAUTH_BENCH": "1",
