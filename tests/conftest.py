@@ -57,7 +57,9 @@ def app_env(database_url, tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="session")
 def app(app_env):
-    app = create_app({"TESTING": True}, environ=app_env)
+    # Operators' passwords are hashed cheaply here: scrypt is slow on purpose, and every
+    # signed-in test would pay for it. test_auth.py checks production's method on its own.
+    app = create_app({"TESTING": True, "WXAUTH_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}, environ=app_env)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:

@@ -173,7 +173,10 @@ def test_a_new_password_signs_out_everywhere(signed_in_client, app):
     assert signed_in_client.sign_in("alice", "a-brand-new-password").status_code == 302
 
 
-def test_password_is_stored_as_a_strong_hash(operator):
+def test_password_is_stored_as_a_strong_hash(app, monkeypatch):
+    monkeypatch.delitem(app.config, "WXAUTH_PASSWORD_HASH_METHOD")  # production's method
+    with app.app_context():
+        operator = operators.create("strong", PASSWORD)
     assert operator.password_hash.startswith("scrypt:")
     assert PASSWORD not in operator.password_hash
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import available_timezones
 
+from flask import current_app
 from sqlalchemy import and_, case, delete, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -53,13 +54,23 @@ def check_time_zone(name: str) -> str:
 def _hash(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise OperatorError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=_method())
 
 
-@lru_cache(maxsize=1)
+def _method() -> str:
+    """werkzeug's scrypt, slow on purpose; only the test suite sets WXAUTH_PASSWORD_HASH_METHOD
+    (no environment variable reaches it) to a cheap one."""
+    return current_app.config.get("WXAUTH_PASSWORD_HASH_METHOD", "scrypt")
+
+
 def _decoy_hash() -> str:
+    return _decoy_for(_method())
+
+
+@lru_cache(maxsize=2)
+def _decoy_for(method: str) -> str:
     # Checked when the name is unknown, so that answering takes as long as for a real operator.
-    return generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def find(username: str) -> Operator | None:
