@@ -77,9 +77,7 @@ def _apps(env: Mapping[str, str]) -> list[MiniApp]:
         for item in items:
             if not isinstance(item, dict) or not item.get("appid") or not item.get("secret"):
                 raise ConfigError("each WXAUTH_APPS entry needs an appid and a secret")
-            apps.append(
-                MiniApp(str(item["appid"]), str(item["secret"]), str(item.get("name") or item["appid"]))
-            )
+            apps.append(MiniApp(str(item["appid"]), str(item["secret"]), str(item.get("name") or item["appid"])))
         if len({a.appid for a in apps}) != len(apps):
             raise ConfigError("WXAUTH_APPS lists the same appid twice")
         return apps
@@ -132,9 +130,9 @@ def load_config(env: Mapping[str, str], instance_path: str | Path) -> dict:
         instance.mkdir(parents=True, exist_ok=True)
         database_url = f"sqlite:///{instance / 'wxauth.sqlite3'}"
     elif database_url.startswith("postgres://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
     elif database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
 
     token_api = env.get("WXAUTH_ACCESS_TOKEN_API", "").strip() or "stable"
     if token_api not in ("stable", "token"):
@@ -167,8 +165,7 @@ def load_config(env: Mapping[str, str], instance_path: str | Path) -> dict:
         # target; None (sandbox mode without the setting) accepts any.
         "TRUSTED_HOSTS": server_names or None,
         "WXAUTH_TRUST_FORWARDED_HOST": _flag(env.get("WXAUTH_TRUST_FORWARDED_HOST"), default=False),
-        "WXAUTH_SANDBOX_DB": env.get("WXAUTH_SANDBOX_DB", "").strip()
-        or str(instance / "sandbox.sqlite3"),
+        "WXAUTH_SANDBOX_DB": env.get("WXAUTH_SANDBOX_DB", "").strip() or str(instance / "sandbox.sqlite3"),
         "WXAUTH_TOKEN_TTL": _int(env, "WXAUTH_TOKEN_TTL", DEFAULT_TOKEN_TTL, minimum=60),
         "WXAUTH_TRUSTED_PROXIES": _int(env, "WXAUTH_TRUSTED_PROXIES", 0),
         "WXAUTH_WATERMARK_MAX_AGE": _int(env, "WXAUTH_WATERMARK_MAX_AGE", 0),

@@ -54,8 +54,18 @@ class Plan:
 
 
 FULL = Plan()
-SMOKE = Plan(pool=200, returning=150, seconds=2, warmup=1, connections=8, me_tokens=20, rate=20, rate_seconds=3,
-             backends=("sqlite",), nginx=False)
+SMOKE = Plan(
+    pool=200,
+    returning=150,
+    seconds=2,
+    warmup=1,
+    connections=8,
+    me_tokens=20,
+    rate=20,
+    rate_seconds=3,
+    backends=("sqlite",),
+    nginx=False,
+)
 
 
 def say(msg: str) -> None:
@@ -93,9 +103,14 @@ def api(plan: Plan) -> dict:
             wrk("warm-up", srv.url, "me", plan.warmup, plan.connections, tokens=tokens)
             me = wrk("GET /api/me", srv.url, "me", plan.seconds, plan.connections, tokens=tokens)
             say(f"   me     {me.rps:8.0f}/s  non-2xx {me.non2xx}")
-            out[backend] = {"ping": ping, "login": login, "me": me, "rss_mb": srv.peak_rss_mb(),
-                            "log_errors": srv.errors_in_log(),
-                            "statements": statements.count(url, wechat, plan.pool)}
+            out[backend] = {
+                "ping": ping,
+                "login": login,
+                "me": me,
+                "rss_mb": srv.peak_rss_mb(),
+                "log_errors": srv.errors_in_log(),
+                "statements": statements.count(url, wechat, plan.pool),
+            }
     return out
 
 
@@ -107,16 +122,17 @@ def latency(plan: Plan) -> dict:
         url = database(backend)
         seed.migrate(url)
         seed.seed_pool(url, plan.returning)
-        say(f"== {backend}: {plan.rate:.0f} logins/s for {plan.rate_seconds:.0f} s, WeChat answering in "
-            f"{plan.round_trip * 1000:.0f} ms")
+        say(
+            f"== {backend}: {plan.rate:.0f} logins/s for {plan.rate_seconds:.0f} s, WeChat answering in "
+            f"{plan.round_trip * 1000:.0f} ms"
+        )
         with Server(url, wechat) as srv:
             # Warm up connections and code paths, at the same rate, before measuring.
             open_loop_logins(srv.url, plan.rate, min(5, plan.rate_seconds), plan.pool)
             result = open_loop_logins(srv.url, plan.rate, plan.rate_seconds, plan.pool)
             result.extra["overhead_p50_ms"] = result.p50_ms - plan.round_trip * 1000
             result.extra["overhead_p99_ms"] = result.p99_ms - plan.round_trip * 1000
-            say(f"   {result.rps:.0f}/s done, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, "
-                f"errors {result.non2xx}")
+            say(f"   {result.rps:.0f}/s done, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, errors {result.non2xx}")
             out[backend] = {"result": result, "rss_mb": srv.peak_rss_mb(), "log_errors": srv.errors_in_log()}
     return out
 
@@ -131,15 +147,19 @@ def dashboard_part(plan: Plan) -> dict:
 
 
 def machine() -> dict:
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")), platform.processor())
+    cpu = next(
+        (l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")),
+        platform.processor(),
+    )
     mem = next(l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal"))
-    pg = subprocess.run("ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1", shell=True, capture_output=True,
-                        text=True).stdout.strip()
+    pg = subprocess.run(
+        "ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1", shell=True, capture_output=True, text=True
+    ).stdout.strip()
     pg_version = subprocess.run([pg + "/postgres", "--version"], capture_output=True, text=True).stdout.strip() if pg else "-"
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", ".", ":!bench/RESULTS.md"], cwd=ROOT,
-                           capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", ".", ":!bench/RESULTS.md"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     return {
         "cpu": f"{os.cpu_count()} × {cpu}",
         "memory": f"{int(mem) / 1024 / 1024:.0f} GiB",
@@ -172,12 +192,18 @@ def api_table(data: dict, plan: Plan) -> list[str]:
             r: Result = d[key]
             ratio = "1" if key == "ping" else f"{r.rps / ping.rps * 100:.1f} %"
             name = r.name + (f" ({r.extra['new_users']} new users)" if "new_users" in r.extra else "")
-            lines.append(f"| {backend} | {name} | {r.rps:,.0f} | {ratio} | {ms(r.p50_ms)} | {ms(r.p99_ms)} "
-                         f"| {r.non2xx} | {r.socket_errors} |")
-    lines += ["", "Database work per request, counted on the engine (PostgreSQL adds a BEGIN and a COMMIT",
-              "round trip per transaction):", "",
-              "| backend | request | statements | transactions | round trips (PostgreSQL) | statements |",
-              "|---|---|---:|---:|---:|---|"]
+            lines.append(
+                f"| {backend} | {name} | {r.rps:,.0f} | {ratio} | {ms(r.p50_ms)} | {ms(r.p99_ms)} "
+                f"| {r.non2xx} | {r.socket_errors} |"
+            )
+    lines += [
+        "",
+        "Database work per request, counted on the engine (PostgreSQL adds a BEGIN and a COMMIT",
+        "round trip per transaction):",
+        "",
+        "| backend | request | statements | transactions | round trips (PostgreSQL) | statements |",
+        "|---|---|---:|---:|---:|---|",
+    ]
     for backend, d in data.items():
         for name, n, tx, seen in d["statements"]:
             trips = n + 2 * tx if backend == "postgresql" else "–"
@@ -228,7 +254,7 @@ def write_section(name: str, title: str, lines: list[str], command: str) -> None
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\nWritten by `bench/run`; see bench/README.md.\n"
     start, end = f"<!-- part:{name} -->", f"<!-- /part:{name} -->"
     if start in text:
-        text = text[: text.index(start)] + "\n".join(body) + text[text.index(end) + len(end):]
+        text = text[: text.index(start)] + "\n".join(body) + text[text.index(end) + len(end) :]
     else:
         text = text.rstrip("\n") + "\n\n" + "\n".join(body) + "\n"
     RESULTS.write_text(text)
@@ -272,7 +298,8 @@ def smoke() -> int:
     (OUT / "smoke.md").write_text("\n".join(lines) + "\n")
     failed = [
         f"{b} {k}: {d[k].non2xx} non-2xx, {d[k].socket_errors} socket errors, {d[k].requests} requests"
-        for b, d in api_data.items() for k in ("ping", "login", "me")
+        for b, d in api_data.items()
+        for k in ("ping", "login", "me")
         if d[k].non2xx or d[k].socket_errors or not d[k].requests
     ] + [f"{b} latency: {d['result'].non2xx} errors" for b, d in lat.items() if d["result"].non2xx]
     failed += [f"{b}: server log: {e}" for part in (api_data, lat) for b, d in part.items() for e in d["log_errors"]]

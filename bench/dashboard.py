@@ -109,17 +109,26 @@ PROBES: list[tuple[str, str, str]] = [
     ("users: by phone", "SELECT * FROM users WHERE phone_number = :phone", "ix_users_phone_number"),
     ("users: by unionid", "SELECT * FROM users WHERE unionid = :unionid", "ix_users_unionid"),
     ("events: newest 50", "SELECT * FROM login_events ORDER BY created_at DESC LIMIT 50", "ix_login_events_created_at"),
-    ("events: one user's newest 50",
-     "SELECT * FROM login_events WHERE user_id = :uid ORDER BY created_at DESC LIMIT 50", "ix_login_events_user_id"),
-    ("events: failures newest 50",
-     "SELECT * FROM login_events WHERE outcome = 'invalid_code' ORDER BY created_at DESC LIMIT 50",
-     "ix_login_events_outcome"),
-    ("events: last 24 h by outcome",
-     "SELECT outcome, count(*) FROM login_events WHERE created_at >= :day_ago GROUP BY outcome",
-     "ix_login_events_created_at"),
-    ("events: logins per day, last 30 days",
-     "SELECT CAST(created_at AS DATE), count(*) FROM login_events WHERE created_at >= :month_ago GROUP BY 1",
-     "ix_login_events_created_at (3 M rows: the overview sums activity_counts instead)"),
+    (
+        "events: one user's newest 50",
+        "SELECT * FROM login_events WHERE user_id = :uid ORDER BY created_at DESC LIMIT 50",
+        "ix_login_events_user_id",
+    ),
+    (
+        "events: failures newest 50",
+        "SELECT * FROM login_events WHERE outcome = 'invalid_code' ORDER BY created_at DESC LIMIT 50",
+        "ix_login_events_outcome",
+    ),
+    (
+        "events: last 24 h by outcome",
+        "SELECT outcome, count(*) FROM login_events WHERE created_at >= :day_ago GROUP BY outcome",
+        "ix_login_events_created_at",
+    ),
+    (
+        "events: logins per day, last 30 days",
+        "SELECT CAST(created_at AS DATE), count(*) FROM login_events WHERE created_at >= :month_ago GROUP BY 1",
+        "ix_login_events_created_at (3 M rows: the overview sums activity_counts instead)",
+    ),
 ]
 
 
@@ -165,9 +174,15 @@ def time_probes(database_url: str) -> list[tuple[str, str, float, float]]:
     now = datetime.now(timezone.utc)
     sqlite = engine.dialect.name == "sqlite"
     when = (lambda d: d.replace(tzinfo=None).isoformat(" ")) if sqlite else (lambda d: d)
-    params = {"appid": procs.APPID, "openid": "o-dash-424242", "phone": str(13000000000 + 424244),
-              "unionid": "u-dash-424242", "uid": 424242, "day_ago": when(now - timedelta(days=1)),
-              "month_ago": when(now - timedelta(days=30))}
+    params = {
+        "appid": procs.APPID,
+        "openid": "o-dash-424242",
+        "phone": str(13000000000 + 424244),
+        "unionid": "u-dash-424242",
+        "uid": 424242,
+        "day_ago": when(now - timedelta(days=1)),
+        "month_ago": when(now - timedelta(days=30)),
+    }
     rows = []
     with engine.connect() as conn:
         for name, sql, index in PROBES:
@@ -210,8 +225,13 @@ def run(say) -> list[str]:
             ok = "" if not p95 or url_.startswith("first look") else ("yes" if p95 <= target else "**no**")
             shown = url_ if url_.startswith("first look") else f"`{url_}`"
             lines.append(f"| {shown} | {status} | {p50:.1f} | {p95:.1f} | {ok} |")
-        lines += ["", f"Query probes (the building blocks of the pages; target p95 ≤ {target} ms):", "",
-                  "| query | relies on | p50 ms | p95 ms | ≤ target |", "|---|---|---:|---:|---|"]
+        lines += [
+            "",
+            f"Query probes (the building blocks of the pages; target p95 ≤ {target} ms):",
+            "",
+            "| query | relies on | p50 ms | p95 ms | ≤ target |",
+            "|---|---|---:|---:|---|",
+        ]
         for name, index, p50, p95 in probes:
             verdict = "yes" if p95 <= target else "**no**"
             if "instead" in index:  # shown for scale: no page runs it any more

@@ -47,12 +47,20 @@ def wrk(name: str, url: str, mode: str, seconds: int, connections: int, pool: in
     if tokens:
         env["BENCH_TOKENS"] = str(tokens)
     cmd = [
-        "wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
-        "-s", str(BENCH / "wrk/bench.lua"), url,
+        "wrk",
+        f"-t{WRK_THREADS}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-s",
+        str(BENCH / "wrk/bench.lua"),
+        url,
     ]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
     line = next(l for l in out.splitlines() if l.startswith("WRKJSON "))
-    data = json.loads(line[len("WRKJSON "):])
+    data = json.loads(line[len("WRKJSON ") :])
     return Result(
         name=name,
         requests=data["requests"],
@@ -120,8 +128,9 @@ async def _open_loop(url: str, rate: float, seconds: float, pool: int) -> Result
         writer.write(request)
         head = await reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
-        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                       if line.lower().startswith(b"content-length:")), 0)
+        length = next(
+            (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0
+        )
         body = await reader.readexactly(length)
         idle.append((reader, writer))
         return status, body
@@ -170,8 +179,12 @@ async def _open_loop(url: str, rate: float, seconds: float, pool: int) -> Result
         socket_errors=sum(1 for f in failures if f.startswith("0 ")),
         p50_ms=percentile(latencies, 50) * 1000,
         p99_ms=percentile(latencies, 99) * 1000,
-        extra={"max_ms": latencies[-1] * 1000 if latencies else 0, "max_send_delay_ms": max(late, default=0) * 1000,
-               "failures": failures[:5], "target_rate": rate},
+        extra={
+            "max_ms": latencies[-1] * 1000 if latencies else 0,
+            "max_send_delay_ms": max(late, default=0) * 1000,
+            "failures": failures[:5],
+            "target_rate": rate,
+        },
     )
 
 

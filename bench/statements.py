@@ -18,9 +18,11 @@ def _label(statement: str) -> str:
     words = statement.split()
     verb = words[0].upper()
     if verb == "WITH":  # one statement doing several writes: name them all
-        parts = [f"{w.upper()} {words[i + (2 if w.upper() == 'INSERT' else 1)]}"
-                 for i, w in enumerate(words)
-                 if w.upper() in ("INSERT", "UPDATE") and i + 2 < len(words) and words[i - 1].upper() != "DO"]
+        parts = [
+            f"{w.upper()} {words[i + (2 if w.upper() == 'INSERT' else 1)]}"
+            for i, w in enumerate(words)
+            if w.upper() in ("INSERT", "UPDATE") and i + 2 < len(words) and words[i - 1].upper() != "DO"
+        ]
         return f"WITH ({' + '.join(parts)})"
     table = {"INSERT": 2, "UPDATE": 1}.get(verb)
     if table is None and "FROM" in words:

@@ -51,9 +51,7 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, del
             if delay:
                 await asyncio.sleep(delay)
             body = answer(target)
-            writer.write(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
-            )
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
             await writer.drain()
     except (asyncio.IncompleteReadError, ConnectionError):
         pass

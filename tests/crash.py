@@ -26,9 +26,27 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def start(env: dict, port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "app:app", "-b", f"127.0.0.1:{port}", "-k", "gthread", "-w", "2",
-         "--threads", "8", "--log-level", "error"],
-        cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "app:app",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-k",
+            "gthread",
+            "-w",
+            "2",
+            "--threads",
+            "8",
+            "--log-level",
+            "error",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -71,8 +89,14 @@ def main() -> int:
         "WXAUTH_RATELIMIT_ENABLED": "0",
         "WXAUTH_LOG_LEVEL": "ERROR",
     }
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     backend = args.database.split(":", 1)[0]
     answered: list[dict] = []
     lock = threading.Lock()
@@ -117,10 +141,12 @@ def main() -> int:
     engine = create_engine(args.database)
     problems = []
     with engine.connect() as conn:
-        dup = conn.execute(text("SELECT count(*) FROM (SELECT appid, openid FROM users GROUP BY appid, openid HAVING count(*) > 1) d")).scalar()
-        orphan_users = conn.execute(text(
-            "SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM api_sessions s WHERE s.user_id = u.id)"
-        )).scalar()
+        dup = conn.execute(
+            text("SELECT count(*) FROM (SELECT appid, openid FROM users GROUP BY appid, openid HAVING count(*) > 1) d")
+        ).scalar()
+        orphan_users = conn.execute(
+            text("SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM api_sessions s WHERE s.user_id = u.id)")
+        ).scalar()
         users = conn.execute(text("SELECT count(*) FROM users")).scalar()
         for entry in answered:
             row = conn.execute(text("SELECT id FROM users WHERE openid = :o"), {"o": entry["openid"]}).first()

@@ -115,10 +115,20 @@ class ServerProcess:
 
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         cmd = [
-            sys.executable, "-m", "gunicorn", "app:app",
-            "-b", f"127.0.0.1:{self.port}",
-            "-w", str(self.workers), "-k", "gthread", "--threads", str(self.threads),
-            "--log-level", "warning",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "app:app",
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "-w",
+            str(self.workers),
+            "-k",
+            "gthread",
+            "--threads",
+            str(self.threads),
+            "--log-level",
+            "warning",
         ]
         import tempfile
 

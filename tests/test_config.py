@@ -93,8 +93,13 @@ def test_bench_endpoint_is_mounted_only_when_asked(tmp_path):
 
 def test_sandbox_mode_warns_at_start(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="wxauth"):
-        create_app(environ={"SECRET_KEY": "z" * 40, "DATABASE_URL": f"sqlite:///{tmp_path / 'y.sqlite3'}",
-                            "WXAUTH_SANDBOX_DB": str(tmp_path / "s.sqlite3")})
+        create_app(
+            environ={
+                "SECRET_KEY": "z" * 40,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'y.sqlite3'}",
+                "WXAUTH_SANDBOX_DB": str(tmp_path / "s.sqlite3"),
+            }
+        )
     assert "SANDBOX MODE" in caplog.text
 
 
@@ -102,8 +107,11 @@ def test_requests_name_their_app(tmp_path):
     """With several apps, `appid` in the body picks one, and codes of one app fail on another."""
     apps = [{"appid": "wxaaa", "secret": "sa"}, {"appid": "wxbbb", "secret": "sb"}]
     env = {
-        "WXAUTH_APPS": json.dumps(apps), "WXAUTH_SANDBOX": "1", "SECRET_KEY": "w" * 40,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}", "WXAUTH_SANDBOX_DB": str(tmp_path / "s.sqlite3"),
+        "WXAUTH_APPS": json.dumps(apps),
+        "WXAUTH_SANDBOX": "1",
+        "SECRET_KEY": "w" * 40,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}",
+        "WXAUTH_SANDBOX_DB": str(tmp_path / "s.sqlite3"),
     }
     app = create_app({"TESTING": True}, environ=env)
     import threading

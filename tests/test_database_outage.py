@@ -41,8 +41,13 @@ def test_postgres_outage_answers_503_fast_and_recovers(own_postgres, spawn_serve
 
     url, control = own_postgres
     env = {**app_env, "DATABASE_URL": url}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env={"PATH": os.environ["PATH"], **env},
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], **env},
+        check=True,
+        capture_output=True,
+    )
     server = spawn_server(threads=16, DATABASE_URL=url)
     code, _ = sandbox.login_code()
     token = requests.post(server.url + "/api/auth/login", json={"code": code}, timeout=10).json()["token"]

@@ -46,9 +46,23 @@ def _schemathesis(url: str, token: str, sandbox_api: str, openid: str, *extra: s
     # on CPython 3.11 two threads doing that at once can fail with a spurious "AST constructor
     # recursion depth mismatch" SystemError (python/cpython#106905). See docs/testing.md.
     cmd = [
-        sys.executable, "-m", "schemathesis.cli", "run", url + "/api/openapi.json",
-        "--checks", CHECKS, "--header", f"Authorization: Bearer {token}",
-        "--no-shrink", "--seed", SEED, "--workers", "1", "--request-timeout", "15", *extra,
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "run",
+        url + "/api/openapi.json",
+        "--checks",
+        CHECKS,
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--no-shrink",
+        "--seed",
+        SEED,
+        "--workers",
+        "1",
+        "--request-timeout",
+        "15",
+        *extra,
     ]
     env = {
         **os.environ,
@@ -85,10 +99,18 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(app, spawn_server, sa
     token, openid = session()
     users_before = _count(app, User)
     status, out = _schemathesis(
-        server.url, token, sandbox_api, openid, "--max-examples", str(EXAMPLES),
-        "--exclude-operation-id", "logout", "--exclude-operation-id", "refreshToken",
+        server.url,
+        token,
+        sandbox_api,
+        openid,
+        "--max-examples",
+        str(EXAMPLES),
+        "--exclude-operation-id",
+        "logout",
+        "--exclude-operation-id",
+        "refreshToken",
     )
-    print(out[out.find("SUMMARY"):])
+    print(out[out.find("SUMMARY") :])
     assert status == 0, out[-6000:]
     # The document says what the API accepts, so generated valid data is not mostly refused.
     assert "Schema validation mismatch" not in out, out[-6000:]
@@ -104,8 +126,16 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(app, spawn_server, sa
     # The token-ending operations last, with their own token: they revoke it.
     token, openid = session()
     status, out = _schemathesis(
-        server.url, token, sandbox_api, openid, "--max-examples", "50",
-        "--include-operation-id", "logout", "--include-operation-id", "refreshToken",
+        server.url,
+        token,
+        sandbox_api,
+        openid,
+        "--max-examples",
+        "50",
+        "--include-operation-id",
+        "logout",
+        "--include-operation-id",
+        "refreshToken",
     )
     assert status == 0, out[-6000:]
     total = first + _generated(out)

@@ -24,10 +24,10 @@ print(json.dumps({"before": before, "frozen": gc.get_freeze_count(), "tracked": 
 
 def test_a_worker_freezes_its_startup_heap_so_full_collections_stay_short(tmp_path):
     # In a child process: freezing is for good, and this one must not freeze the test run's.
-    env = {"PATH": os.environ.get("PATH", ""), "SECRET_KEY": "k" * 40,
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'wxauth.sqlite3'}"}
-    out = subprocess.run([sys.executable, "-c", WORKER], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=60, check=True).stdout
+    env = {"PATH": os.environ.get("PATH", ""), "SECRET_KEY": "k" * 40, "DATABASE_URL": f"sqlite:///{tmp_path / 'wxauth.sqlite3'}"}
+    out = subprocess.run(
+        [sys.executable, "-c", WORKER], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True
+    ).stdout
     counts = json.loads(out.strip().splitlines()[-1])
     # The app's start-up objects (tens of thousands) are out of the collector's reach; what it
     # still walks in a full collection is a small remainder.

@@ -45,7 +45,9 @@ def test_x_forwarded_host_is_ignored_unless_trusted(prod):
     headers = {"Host": "auth.example.com", "X-Forwarded-Host": "evil.example", "X-Forwarded-For": "1.2.3.4"}
     resp = prod(WXAUTH_TRUSTED_PROXIES="1").test_client().get("/dashboard", headers=headers)
     assert "evil.example" not in resp.headers.get("Location", "")
-    trusting = prod(WXAUTH_TRUSTED_PROXIES="1", WXAUTH_TRUST_FORWARDED_HOST="1", WXAUTH_SERVER_NAME="auth.example.com,evil.example")
+    trusting = prod(
+        WXAUTH_TRUSTED_PROXIES="1", WXAUTH_TRUST_FORWARDED_HOST="1", WXAUTH_SERVER_NAME="auth.example.com,evil.example"
+    )
     resp = trusting.test_client().get("/dashboard", headers=headers)
     assert "evil.example" in resp.headers.get("Location", "")  # the setting does what it says
 
@@ -93,9 +95,12 @@ def test_the_control_api_refuses_cross_site_requests(client):
 
 def test_api_answers_are_not_cached_or_sniffed(api, client):
     session = api.login()
-    for resp in (session_resp := client.post("/api/auth/refresh", headers=session.headers),
-                 client.get("/api/me", headers={"Authorization": "Bearer " + session_resp.get_json()["token"]}),
-                 client.get("/api/nope"), client.post("/api/auth/login", json={})):
+    for resp in (
+        session_resp := client.post("/api/auth/refresh", headers=session.headers),
+        client.get("/api/me", headers={"Authorization": "Bearer " + session_resp.get_json()["token"]}),
+        client.get("/api/nope"),
+        client.post("/api/auth/login", json={}),
+    ):
         assert resp.headers["Cache-Control"] == "no-store", resp.request.path
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
 
@@ -106,4 +111,3 @@ def test_hsts_only_when_the_request_came_over_tls(prod):
     assert over_tls.headers["Strict-Transport-Security"].startswith("max-age=")
     plain = client.get("/healthz", headers={"Host": "auth.example.com"})
     assert "Strict-Transport-Security" not in plain.headers
-

@@ -66,9 +66,21 @@ def test_invalidated_access_token_is_refreshed_once_across_processes(spawn_serve
     b = spawn_server()
     user = sandbox.user()
     code, _ = sandbox.login_code(user["openid"])
-    auth = {"Authorization": "Bearer " + requests.post(a.url + "/api/auth/login", json={"code": code}, timeout=10).json()["token"]}
-    assert requests.post(a.url + "/api/auth/phone", json={"code": sandbox.phone_code(user["openid"])}, headers=auth, timeout=10).status_code == 200
-    assert requests.post(b.url + "/api/auth/phone", json={"code": sandbox.phone_code(user["openid"])}, headers=auth, timeout=10).status_code == 200
+    auth = {
+        "Authorization": "Bearer " + requests.post(a.url + "/api/auth/login", json={"code": code}, timeout=10).json()["token"]
+    }
+    assert (
+        requests.post(
+            a.url + "/api/auth/phone", json={"code": sandbox.phone_code(user["openid"])}, headers=auth, timeout=10
+        ).status_code
+        == 200
+    )
+    assert (
+        requests.post(
+            b.url + "/api/auth/phone", json={"code": sandbox.phone_code(user["openid"])}, headers=auth, timeout=10
+        ).status_code
+        == 200
+    )
     sandbox.expire_tokens(invalidate=True)  # someone force-refreshed: every cached token is now 40001
     phone_codes = [sandbox.phone_code(user["openid"]) for _ in range(12)]
 

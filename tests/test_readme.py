@@ -15,7 +15,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 def _block(heading: str) -> str:
     text = README.read_text()
-    section = text[text.index(heading):]
+    section = text[text.index(heading) :]
     return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
 
 
@@ -23,7 +23,11 @@ def _block(heading: str) -> str:
 def test_the_curl_walk_through_runs_as_pasted(live_url, tmp_path):
     script = _block("## Try the API with curl (sandbox)")
     proc = subprocess.run(
-        ["bash", "-e", "-o", "pipefail", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        ["bash", "-e", "-o", "pipefail", "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={"PATH": os.environ["PATH"], "B": live_url},
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -15,10 +15,12 @@ def _seed(app, days_ago: list[int]):
     now = utcnow()
     with app.app_context():
         db.session.execute(
-            insert(LoginEvent), [{"created_at": now - timedelta(days=d), "outcome": "success", "is_new_user": False} for d in days_ago]
+            insert(LoginEvent),
+            [{"created_at": now - timedelta(days=d), "outcome": "success", "is_new_user": False} for d in days_ago],
         )
         db.session.execute(
-            insert(Failure), [{"created_at": now - timedelta(days=d), "kind": "phone_encrypted", "reason": "bad_padding"} for d in days_ago]
+            insert(Failure),
+            [{"created_at": now - timedelta(days=d), "kind": "phone_encrypted", "reason": "bad_padding"} for d in days_ago],
         )
         db.session.execute(insert(PhoneBind), [{"created_at": now - timedelta(days=d), "method": "code"} for d in days_ago])
         db.session.commit()

@@ -17,8 +17,9 @@ def test_a_second_start_on_a_busy_port_changes_nothing_and_says_why(tmp_path):
     port = busy.getsockname()[1]
     env = {"PATH": os.environ["PATH"], "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
     try:
-        proc = subprocess.run([str(ROOT / "scripts/run"), "-p", str(port)], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=30)
+        proc = subprocess.run(
+            [str(ROOT / "scripts/run"), "-p", str(port)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30
+        )
     finally:
         busy.close()
     assert proc.returncode == 1

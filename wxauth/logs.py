@@ -10,9 +10,7 @@ from flask import Flask
 
 # Any parameter whose name ends in one of these (access_token, refresh_token, js_code,
 # phoneCode, client_secret…), and credentials after an Authorization-like scheme.
-_SECRET_PARAMS = re.compile(
-    r"((?:secret|code|token|session_key|password|signature|authorization)=)[^&\s\"']+", re.IGNORECASE
-)
+_SECRET_PARAMS = re.compile(r"((?:secret|code|token|session_key|password|signature|authorization)=)[^&\s\"']+", re.IGNORECASE)
 _SECRET_SCHEMES = re.compile(r"\b((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 # C0 and C1 controls and Unicode line breaks: what lets a logged value start a forged line.
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")

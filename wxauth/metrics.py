@@ -51,7 +51,9 @@ def metrics_view():
         if not hmac.compare_digest(given.encode(), token.encode()):
             return Response("metrics need the bearer token\n", status=401, mimetype="text/plain")
     elif request.remote_addr not in _LOOPBACK:
-        return Response("metrics are served to loopback clients only (set WXAUTH_METRICS_TOKEN)\n", status=403, mimetype="text/plain")
+        return Response(
+            "metrics are served to loopback clients only (set WXAUTH_METRICS_TOKEN)\n", status=403, mimetype="text/plain"
+        )
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)

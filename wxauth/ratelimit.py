@@ -83,7 +83,6 @@ dashboard_login_per_ip = limiter.limit(
 )
 
 
-
 def by_operator() -> str:
     """Key for per-operator dashboard limits."""
     return f"operator:{current_user.get_id()}"

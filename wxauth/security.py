@@ -39,7 +39,7 @@ def unseal(secret_key: str, purpose: str, sealed: str) -> str:
     if not sealed.startswith(_PREFIX):
         raise SealError("unknown format")
     try:
-        raw = base64.b64decode(sealed[len(_PREFIX):], validate=True)
+        raw = base64.b64decode(sealed[len(_PREFIX) :], validate=True)
     except ValueError:
         raise SealError("corrupted") from None
     if len(raw) < 12 + 16:

@@ -68,7 +68,9 @@ def test_json_with_charset_is_accepted(client, sandbox):
 def test_huge_fields_under_the_body_limit(api, client):
     s = api.login()
     assert_error(api.post("/api/auth/phone", s, json={"encryptedData": "A" * 20000, "iv": "A" * 24}), 400, "invalid_request")
-    assert_error(client.post("/api/auth/login", json={"code": "c", "rawData": "x" * 9000, "signature": "s"}), 400, "invalid_request")
+    assert_error(
+        client.post("/api/auth/login", json={"code": "c", "rawData": "x" * 9000, "signature": "s"}), 400, "invalid_request"
+    )
 
 
 def test_unknown_fields_are_ignored_on_login(client, sandbox):

@@ -147,10 +147,20 @@ def test_require_phone_sets_needs_phone(api, app, monkeypatch):
 
 
 def test_user_info_fills_profile_but_placeholder_does_not(api):
-    session = api.login(userInfo={"nickName": "微信用户", "avatarUrl": "https://thirdwx.qlogo.cn/mmopen/vi_32/POgEwh4mIHO4nibH0KlMECNjjGxQUq24ZEaGT4poC6icRiccVGKSyXwibcPq4BWmiaIGuG1icwxaQX6grC9VemZoJ8rg/132", "gender": 0})
+    session = api.login(
+        userInfo={
+            "nickName": "微信用户",
+            "avatarUrl": "https://thirdwx.qlogo.cn/mmopen/vi_32/POgEwh4mIHO4nibH0KlMECNjjGxQUq24ZEaGT4poC6icRiccVGKSyXwibcPq4BWmiaIGuG1icwxaQX6grC9VemZoJ8rg/132",
+            "gender": 0,
+        }
+    )
     assert session.user["nickName"] is None and session.user["avatarUrl"] is None
     session = api.login(session.openid, userInfo={"nickName": "阿明", "avatarUrl": "https://cdn.example.com/a.png", "gender": 1})
-    assert (session.user["nickName"], session.user["avatarUrl"], session.user["gender"]) == ("阿明", "https://cdn.example.com/a.png", 1)
+    assert (session.user["nickName"], session.user["avatarUrl"], session.user["gender"]) == (
+        "阿明",
+        "https://cdn.example.com/a.png",
+        1,
+    )
 
 
 def test_raw_data_signature_verified(client, sandbox, app):

@@ -14,7 +14,9 @@ def _message(resp, status, code) -> str:
 
 
 def test_malformed_json_is_not_valid_json(client):
-    assert "not valid JSON" in _message(client.post("/api/auth/login", data="{nope", content_type="application/json"), 400, "invalid_request")
+    assert "not valid JSON" in _message(
+        client.post("/api/auth/login", data="{nope", content_type="application/json"), 400, "invalid_request"
+    )
 
 
 def test_a_body_that_is_not_utf8_says_so(client):
@@ -24,7 +26,9 @@ def test_a_body_that_is_not_utf8_says_so(client):
 
 @pytest.mark.parametrize("body", ["[]", '"code"', "42", ""])
 def test_json_that_is_not_an_object_says_so(client, body):
-    assert "must be a JSON object" in _message(client.post("/api/auth/login", data=body, content_type="application/json"), 400, "invalid_request")
+    assert "must be a JSON object" in _message(
+        client.post("/api/auth/login", data=body, content_type="application/json"), 400, "invalid_request"
+    )
 
 
 def test_a_utf8_bom_is_tolerated(client):
@@ -53,8 +57,11 @@ def test_413_names_the_limit(client):
 def test_a_chunked_body_over_the_limit_is_413_too(client):
     body = io.BytesIO(b'{"code":"' + b"a" * 70000 + b'"}')
     resp = client.post(
-        "/api/auth/login", input_stream=body, content_type="application/json",
-        headers={"Transfer-Encoding": "chunked"}, environ_overrides={"wsgi.input_terminated": True},
+        "/api/auth/login",
+        input_stream=body,
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
     )
     assert "64 KiB" in _message(resp, 413, "request_too_large")
 

@@ -42,16 +42,31 @@ def test_real_responses_match_the_document(spec, api, client, sandbox):
     check(spec, "/api/me", "get", client.get("/api/me", headers=s_headers))
     check(spec, "/api/me", "patch", client.patch("/api/me", headers=s_headers, json={"nickName": "阿花"}))
     check(spec, "/api/me", "patch", client.patch("/api/me", headers=s_headers, json={"nickName": ""}))
-    check(spec, "/api/auth/phone", "post", client.post("/api/auth/phone", headers=s_headers, json={"code": sandbox.phone_code(openid)}))
+    check(
+        spec,
+        "/api/auth/phone",
+        "post",
+        client.post("/api/auth/phone", headers=s_headers, json={"code": sandbox.phone_code(openid)}),
+    )
     check(spec, "/api/auth/phone", "post", client.post("/api/auth/phone", headers=s_headers, json={"code": "nope"}))
-    check(spec, "/api/auth/phone", "post", client.post("/api/auth/phone", headers=s_headers, json={"encryptedData": "AA==", "iv": "AA=="}))
+    check(
+        spec,
+        "/api/auth/phone",
+        "post",
+        client.post("/api/auth/phone", headers=s_headers, json={"encryptedData": "AA==", "iv": "AA=="}),
+    )
     check(spec, "/api/auth/logout", "post", client.post("/api/auth/logout", headers=s_headers))
     check(spec, "/api/auth/logout", "post", client.post("/api/auth/logout", headers=s_headers))
     check(spec, "/healthz", "get", client.get("/healthz"))
 
 
 def test_wechat_error_statuses_are_documented(spec, client, sandbox):
-    for fault, status in ((dict(errcode=45011), 429), (dict(errcode=40125), 500), (dict(body="html"), 502), (dict(errcode=-1, count=2), 503)):
+    for fault, status in (
+        (dict(errcode=45011), 429),
+        (dict(errcode=40125), 500),
+        (dict(body="html"), 502),
+        (dict(errcode=-1, count=2), 503),
+    ):
         code, _ = sandbox.login_code()
         sandbox.fault("jscode2session", **fault)
         resp = client.post("/api/auth/login", json={"code": code})

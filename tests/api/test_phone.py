@@ -96,7 +96,9 @@ def test_legacy_data_after_another_wx_login_fails_as_stale_key(api, sandbox, app
 
 def test_garbage_legacy_data_is_classified(api, sandbox, app):
     s = api.login()
-    assert_error(api.post("/api/auth/phone", s, json={"encryptedData": "@@@", "iv": "AAAAAAAAAAAAAAAAAAAAAA=="}), 422, "decrypt_failed")
+    assert_error(
+        api.post("/api/auth/phone", s, json={"encryptedData": "@@@", "iv": "AAAAAAAAAAAAAAAAAAAAAA=="}), 422, "decrypt_failed"
+    )
     assert_error(api.post("/api/auth/phone", s, json={"encryptedData": "AAAA", "iv": "AAAA"}), 422, "decrypt_failed")
     with app.app_context():
         reasons = db.session.scalars(select(Failure.reason).order_by(Failure.id)).all()

@@ -51,7 +51,9 @@ def test_good_profiles_still_arrive_every_way(api, client, sandbox):
     assert resp.get_json()["user"]["nickName"] == "小明"
 
 
-@pytest.mark.parametrize("bad", ["javascript:alert(1)", "https://exa mple.com/a.png", 'https://example.com/"onerror=x', "https://example.com/<b>"])
+@pytest.mark.parametrize(
+    "bad", ["javascript:alert(1)", "https://exa mple.com/a.png", 'https://example.com/"onerror=x', "https://example.com/<b>"]
+)
 def test_login_drops_an_avatar_that_patch_refuses(api, bad):
     session = api.login(userInfo={"avatarUrl": bad})
     assert session.user["avatarUrl"] is None

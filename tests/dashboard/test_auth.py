@@ -186,7 +186,10 @@ def test_session_cookie_flags(dashboard, operator):
     cookie = resp.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     # Sandbox serves plain http locally; everywhere else the cookie is Secure.
-    production = load_config({"WXAUTH_APPID": "wx1", "WXAUTH_SECRET": "s" * 32, "SECRET_KEY": "k" * 40, "WXAUTH_SERVER_NAME": "auth.example.com"}, "/tmp")
+    production = load_config(
+        {"WXAUTH_APPID": "wx1", "WXAUTH_SECRET": "s" * 32, "SECRET_KEY": "k" * 40, "WXAUTH_SERVER_NAME": "auth.example.com"},
+        "/tmp",
+    )
     assert production["SESSION_COOKIE_SECURE"] is True
     assert production["SESSION_COOKIE_HTTPONLY"] is True and production["SESSION_COOKIE_SAMESITE"] == "Lax"
 

@@ -40,8 +40,13 @@ def test_bad_dates(signed_in_client, endpoint, args, expected):
 @pytest.mark.parametrize("endpoint", PAGED)
 @pytest.mark.parametrize(
     "args",
-    [{"after": "1.99999999999999999999"}, {"before": "1.99999999999999999999"}, {"after": "9" * 30 + ".1"},
-     {"after": "abc"}, {"before": "-5"}],
+    [
+        {"after": "1.99999999999999999999"},
+        {"before": "1.99999999999999999999"},
+        {"after": "9" * 30 + ".1"},
+        {"after": "abc"},
+        {"before": "-5"},
+    ],
 )
 def test_bad_page_positions(signed_in_client, endpoint, args):
     _bad(signed_in_client, endpoint, "is not a position in this list", **args)

@@ -31,17 +31,12 @@ def test_create_prompts_twice_hidden(runner, app):
 
 
 def test_create_refuses_mismatch_short_password_and_duplicates(runner, app):
-    result = runner.invoke(
-        args=["operator", "create", "dan"], input=f"{PASSWORD}\nother-password\n{PASSWORD}\n{PASSWORD}\n"
-    )
+    result = runner.invoke(args=["operator", "create", "dan"], input=f"{PASSWORD}\nother-password\n{PASSWORD}\n{PASSWORD}\n")
     assert "do not match" in result.output
     assert runner.invoke(args=["operator", "create", "erin", "--password", "short"]).exit_code == 1
     assert runner.invoke(args=["operator", "create", "dan", "--password", PASSWORD]).exit_code == 1
     assert runner.invoke(args=["operator", "create", "bad name!", "--password", PASSWORD]).exit_code == 1
-    assert (
-        runner.invoke(args=["operator", "create", "zed", "--password", PASSWORD, "--time-zone", "Nowhere/X"]).exit_code
-        == 1
-    )
+    assert runner.invoke(args=["operator", "create", "zed", "--password", PASSWORD, "--time-zone", "Nowhere/X"]).exit_code == 1
 
 
 def test_list_disable_enable_and_set_password(runner, app, operator, dashboard):
@@ -132,7 +127,9 @@ def test_overview_refresh_fills_the_stored_counts(runner, app):
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.get(ActivityRollup, 1) is not None
-        stored = dict(db.session.execute(select(ActivityCount.metric, func.sum(ActivityCount.count)).group_by(ActivityCount.metric)).all())
+        stored = dict(
+            db.session.execute(select(ActivityCount.metric, func.sum(ActivityCount.count)).group_by(ActivityCount.metric)).all()
+        )
         assert stored == {"registration": 1, "login_success": 1}
         assert db.session.get(OverviewTotals, 1).users == 1
 

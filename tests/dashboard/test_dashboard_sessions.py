@@ -55,7 +55,9 @@ def test_a_new_password_ends_copied_cookies(signed_in_client, app):
     assert _overview(_with_cookie(app, stolen)).status_code == 302
 
 
-@pytest.mark.parametrize(("column", "age"), [("last_seen_at", timedelta(minutes=31)), ("created_at", timedelta(hours=12, minutes=1))])
+@pytest.mark.parametrize(
+    ("column", "age"), [("last_seen_at", timedelta(minutes=31)), ("created_at", timedelta(hours=12, minutes=1))]
+)
 def test_idle_and_old_sessions_end(signed_in_client, app, column, age):
     assert signed_in_client.response("dashboard.overview").status_code == 200
     with app.app_context():
@@ -86,13 +88,20 @@ def test_sign_out_ends_the_session_on_every_instance(spawn_server, operator):
     browser = requests.Session()
     page = browser.get(one.url + "/dashboard/login", timeout=10).text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    resp = browser.post(one.url + "/dashboard/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token},
-                        allow_redirects=False, timeout=10)
+    resp = browser.post(
+        one.url + "/dashboard/login",
+        data={"username": "alice", "password": PASSWORD, "csrf_token": token},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert resp.status_code == 302
     copy = requests.Session()
     copy.cookies.update(browser.cookies)
     assert copy.get(two.url + "/dashboard/", allow_redirects=False, timeout=10).status_code == 200
     page = browser.get(one.url + "/dashboard/", timeout=10).text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    assert browser.post(one.url + "/dashboard/logout", data={"csrf_token": token}, allow_redirects=False, timeout=10).status_code == 302
+    assert (
+        browser.post(one.url + "/dashboard/logout", data={"csrf_token": token}, allow_redirects=False, timeout=10).status_code
+        == 302
+    )
     assert copy.get(two.url + "/dashboard/", allow_redirects=False, timeout=10).status_code == 302

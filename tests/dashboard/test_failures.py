@@ -30,9 +30,7 @@ def failures(app):
             wechat_errcode=40029,
             user_id=user.id,
         )
-        factories.failure(
-            created_at=at("2026-03-03 02:00"), kind="userinfo_encrypted", reason="not_json", session_key_age_s=7300
-        )
+        factories.failure(created_at=at("2026-03-03 02:00"), kind="userinfo_encrypted", reason="not_json", session_key_age_s=7300)
         factories.failure(created_at=at("2026-03-04 02:00"), kind="signature", reason="signature_mismatch")
         return user
 

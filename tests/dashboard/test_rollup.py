@@ -15,9 +15,7 @@ from wxauth.models import ActivityCount, ActivityRollup, Failure, LoginEvent, ut
 
 def brute(name: str, start, stop) -> int:
     metric = rollup.METRICS[name]
-    stmt = select(func.count()).select_from(metric.model).where(
-        metric.model.created_at >= start, metric.model.created_at < stop
-    )
+    stmt = select(func.count()).select_from(metric.model).where(metric.model.created_at >= start, metric.model.created_at < stop)
     if metric.where is not None:
         stmt = stmt.where(metric.where)
     return db.session.scalar(stmt)
@@ -33,8 +31,9 @@ def seed_rows(now, n: int = 300, seed: int = 7) -> None:
         elif kind < 0.8:
             db.session.add(LoginEvent(created_at=when, appid=factories.APPID, outcome="invalid_code"))
         else:
-            db.session.add(Failure(created_at=when, appid=factories.APPID, kind=rnd.choice(["phone_code", "signature"]),
-                                   reason="x"))
+            db.session.add(
+                Failure(created_at=when, appid=factories.APPID, kind=rnd.choice(["phone_code", "signature"]), reason="x")
+            )
     db.session.commit()
 
 

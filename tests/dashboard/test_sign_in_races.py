@@ -35,7 +35,9 @@ def _race(server, passwords: list[str], headers=lambda i: {}) -> list[int]:
         resp = browsers[i].post(
             server.url + "/dashboard/login",
             data={"username": "alice", "password": passwords[i], "csrf_token": tokens[i]},
-            headers=headers(i), allow_redirects=False, timeout=30,
+            headers=headers(i),
+            allow_redirects=False,
+            timeout=30,
         )
         return resp.status_code
 

@@ -93,9 +93,7 @@ def test_revoke_all_sessions(signed_in_client, api):
     first = api.login()
     second = api.login(first.openid)
     page = signed_in_client.page("dashboard.user", user_id=first.user["id"])
-    resp = signed_in_client.submit(
-        page, signed_in_client.url("dashboard.revoke_all_sessions", user_id=first.user["id"])
-    )
+    resp = signed_in_client.submit(page, signed_in_client.url("dashboard.revoke_all_sessions", user_id=first.user["id"]))
     assert resp.status_code == 302
     assert api.get("/api/me", first).status_code == 401
     assert api.get("/api/me", second).status_code == 401

@@ -113,7 +113,12 @@ def test_misconfiguration_is_logged_for_the_operator_without_the_secret(client, 
 
 @pytest.mark.parametrize(
     ("errcode", "status", "error"),
-    [(40029, 400, "invalid_phone_code"), (40013, 400, "invalid_phone_code"), (45011, 429, "rate_limited"), (-1, 503, "wechat_unavailable")],
+    [
+        (40029, 400, "invalid_phone_code"),
+        (40013, 400, "invalid_phone_code"),
+        (45011, 429, "rate_limited"),
+        (-1, 503, "wechat_unavailable"),
+    ],
 )
 def test_phone_errcodes_map_to_our_errors(api, sandbox, errcode, status, error):
     s = api.login()

@@ -40,10 +40,22 @@ ERROR_CODES = [
 _nullable_str = {"type": ["string", "null"]}
 # Request fields say exactly what the views accept, each bounded: a free-form object or an
 # unbounded string leaves a fuzzer generating what the API must refuse.
-_CODE = {"type": "string", "minLength": 1, "maxLength": CODE_MAX, "pattern": CODE_PATTERN, "description": "from wx.login() or getPhoneNumber"}
+_CODE = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": CODE_MAX,
+    "pattern": CODE_PATTERN,
+    "description": "from wx.login() or getPhoneNumber",
+}
 _TEXT = {"type": "string", "maxLength": BLOB_MAX, "pattern": "^[^\\u0000]*$"}
 _BASE64 = {"type": "string", "minLength": 4, "maxLength": BLOB_MAX, "pattern": "^[A-Za-z0-9+/]+={0,2}$"}
-_IV = {"type": "string", "minLength": 24, "maxLength": 24, "pattern": "^[A-Za-z0-9+/]{22}==$", "description": "16 bytes in base64"}
+_IV = {
+    "type": "string",
+    "minLength": 24,
+    "maxLength": 24,
+    "pattern": "^[A-Za-z0-9+/]{22}==$",
+    "description": "16 bytes in base64",
+}
 _SHA1_HEX = {"type": "string", "minLength": 40, "maxLength": 40, "pattern": "^[0-9a-fA-F]{40}$"}
 _PLACE = {"type": "string", "maxLength": 64}
 
@@ -169,7 +181,18 @@ SPEC: dict = {
             },
             "User": {
                 "type": "object",
-                "required": ["id", "appid", "openid", "unionid", "nickName", "avatarUrl", "gender", "phoneNumber", "countryCode", "createdAt"],
+                "required": [
+                    "id",
+                    "appid",
+                    "openid",
+                    "unionid",
+                    "nickName",
+                    "avatarUrl",
+                    "gender",
+                    "phoneNumber",
+                    "countryCode",
+                    "createdAt",
+                ],
                 "properties": {
                     "id": {"type": "integer"},
                     "appid": {"type": "string"},

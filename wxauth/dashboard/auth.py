@@ -52,9 +52,7 @@ def login():
             return redirect(safe_next(form.next.data))
         error, status = (LOCKED, 429) if result.locked else (INVALID, 401)
     return (
-        render_template(
-            "dashboard/auth/login.html", form=form, error=error, max_attempts=operators.MAX_FAILED_ATTEMPTS
-        ),
+        render_template("dashboard/auth/login.html", form=form, error=error, max_attempts=operators.MAX_FAILED_ATTEMPTS),
         status,
     )
 

@@ -53,7 +53,7 @@ def _axes(days: list[date], top: int, step: int, height: int) -> list[str]:
 
 
 def _partial(day: date, days: list[date]) -> str:
-    """" partial" for the last day (today, not over yet), drawn lighter by the stylesheet."""
+    """ " partial" for the last day (today, not over yet), drawn lighter by the stylesheet."""
     return " partial" if day == days[-1] else ""
 
 

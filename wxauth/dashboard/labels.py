@@ -87,7 +87,7 @@ ERRCODE_NAMES = {
 
 
 def errcode_label(errcode: int | None) -> str:
-    """"40029 · invalid or expired code"; an errcode without a name stays a number."""
+    """ "40029 · invalid or expired code"; an errcode without a name stays a number."""
     if errcode is None:
         return "—"
     name = ERRCODE_NAMES.get(errcode)

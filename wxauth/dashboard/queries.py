@@ -199,11 +199,7 @@ class Filters:
         values.update(changes)
         # A date range is start/end in code but from/to in the query string, the words the page shows.
         names = {"start": "from", "end": "to"}
-        return {
-            names.get(k, k): (v.isoformat() if isinstance(v, date) else v)
-            for k, v in values.items()
-            if v not in (None, "")
-        }
+        return {names.get(k, k): (v.isoformat() if isinstance(v, date) else v) for k, v in values.items() if v not in (None, "")}
 
     @property
     def active(self) -> bool:

@@ -101,9 +101,7 @@ def ensure_rolled(now: datetime) -> None:
     for a, b in todo:
         _roll(a, b)
     values = {"id": 1, "first_slot": new_first, "end_slot": end}
-    db.session.execute(
-        upsert(db.engine.dialect.name, ActivityRollup, ["id"], values, {"first_slot": new_first, "end_slot": end})
-    )
+    db.session.execute(upsert(db.engine.dialect.name, ActivityRollup, ["id"], values, {"first_slot": new_first, "end_slot": end}))
     db.session.commit()
 
 
@@ -115,9 +113,7 @@ def _roll(first: int, end: int) -> None:
     for model, names in _by_model(METRICS).items():
         slot = _slot_of(model.created_at)
         stmt = (
-            select(slot, *[_counted(n) for n in names])
-            .where(model.created_at >= start, model.created_at < stop)
-            .group_by(slot)
+            select(slot, *[_counted(n) for n in names]).where(model.created_at >= start, model.created_at < stop).group_by(slot)
         )
         for found in db.session.execute(stmt):
             rows += [{"slot": found[0], "metric": n, "count": c} for n, c in zip(names, found[1:], strict=True) if c]
@@ -188,10 +184,7 @@ def _live(names: list[str], pieces, size: int) -> dict[str, list[int]]:
     out = {n: [0] * size for n in names}
     for model, grouped in _by_model(names).items():
         bucket, where = _in_pieces(model.created_at, pieces)
-        flags = [
-            (METRICS[n].where if METRICS[n].where is not None else true()).label(f"m{k}")
-            for k, n in enumerate(grouped)
-        ]
+        flags = [(METRICS[n].where if METRICS[n].where is not None else true()).label(f"m{k}") for k, n in enumerate(grouped)]
         inner = select(bucket, *flags).where(where).subquery()
         stmt = select(inner.c.bucket, *[func.count().filter(inner.c[f"m{k}"]) for k in range(len(grouped))])
         for row in db.session.execute(stmt.group_by(inner.c.bucket)):

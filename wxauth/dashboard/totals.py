@@ -50,8 +50,7 @@ def count(now: datetime) -> None:
             LoginEvent.created_at >= now - timedelta(days=7), LoginEvent.outcome == "success"
         )
     )
-    values = {"users": users, "phone_bound": bound, "active_7d": active or 0, "computed_at": now,
-              "refreshing_until": None}
+    values = {"users": users, "phone_bound": bound, "active_7d": active or 0, "computed_at": now, "refreshing_until": None}
     db.session.execute(upsert(db.engine.dialect.name, OverviewTotals, ["id"], {"id": 1, **values}, values))
     db.session.commit()
 

@@ -43,9 +43,7 @@ class UserFilters(Filters):
     @classmethod
     def parse(cls, args: MultiDict) -> UserFilters:
         apps = {a.appid for a in current_app.config["WXAUTH_APPS"]}
-        return cls(
-            q=text(args.get("q")), app=choice(args.get("app"), apps), phone=choice(args.get("phone"), PHONE_CHOICES)
-        )
+        return cls(q=text(args.get("q")), app=choice(args.get("app"), apps), phone=choice(args.get("phone"), PHONE_CHOICES))
 
     @property
     def scans(self) -> bool:
@@ -121,10 +119,7 @@ def _render_user(user: User, revealed: str | None = None):
         .limit(HISTORY)
     ).all()
     failures = db.session.scalars(
-        select(Failure)
-        .where(Failure.user_id == user.id)
-        .order_by(Failure.created_at.desc(), Failure.id.desc())
-        .limit(HISTORY)
+        select(Failure).where(Failure.user_id == user.id).order_by(Failure.created_at.desc(), Failure.id.desc()).limit(HISTORY)
     ).all()
     reveals = db.session.execute(
         select(PhoneReveal.created_at, Operator.username)

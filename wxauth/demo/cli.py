@@ -63,9 +63,7 @@ def demo_operator(reset: bool) -> None:
     show_default=True,
     help="How many users to add.",
 )
-@click.option(
-    "--days", type=click.IntRange(1, 365), default=60, show_default=True, help="How far back their history goes."
-)
+@click.option("--days", type=click.IntRange(1, 365), default=60, show_default=True, help="How far back their history goes.")
 @click.option("--seed", "rng_seed", type=int, help="Random seed, for the same data every time.")
 @click.option("--if-empty", is_flag=True, help="Do nothing if there are users already (for run scripts).")
 def demo_seed(count: int, days: int, rng_seed: int | None, if_empty: bool) -> None:

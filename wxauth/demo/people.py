@@ -151,8 +151,4 @@ def user_agent(rng: random.Random) -> str:
 def avatar_url(rng: random.Random) -> str | None:
     if rng.random() < 0.35:
         return None
-    return (
-        "https://thirdwx.qlogo.cn/mmopen/vi_32/"
-        + "".join(rng.choices(string.ascii_letters + string.digits, k=60))
-        + "/132"
-    )
+    return "https://thirdwx.qlogo.cn/mmopen/vi_32/" + "".join(rng.choices(string.ascii_letters + string.digits, k=60)) + "/132"

@@ -179,9 +179,7 @@ class Simulation:
         outcome, errcode, _ = rng.choices(LOGIN_FAILURES, [w for *_, w in LOGIN_FAILURES])[0]
         device = self.client()
         reached = outcome in ("decrypt_failed", "invalid_signature")  # code2Session worked
-        latency = (
-            10000 if outcome == "wechat_unavailable" and errcode is None else int(rng.lognormvariate(math.log(85), 0.5))
-        )
+        latency = 10000 if outcome == "wechat_unavailable" and errcode is None else int(rng.lognormvariate(math.log(85), 0.5))
         event = {
             "created_at": when,
             "appid": appid,
@@ -293,9 +291,7 @@ def has_users() -> bool:
     return db.session.scalar(select(User.id).limit(1)) is not None
 
 
-def seed(
-    users: int, days: int = 60, rng_seed: int | None = None, progress: Callable[[int], None] = lambda n: None
-) -> Counts:
+def seed(users: int, days: int = 60, rng_seed: int | None = None, progress: Callable[[int], None] = lambda n: None) -> Counts:
     """Add `users` simulated users with `days` days of history; report progress per batch."""
     sim = Simulation(days, random.Random(rng_seed), utcnow())  # noqa: S311 - simulated data, no secret
     counts = Counts()

@@ -26,9 +26,7 @@ class LoginEvent(Base):
     created_at: Mapped[datetime]
     appid: Mapped[Optional[str]] = mapped_column(String(32))
     openid: Mapped[Optional[str]] = mapped_column(String(64))
-    user_id: Mapped[Optional[int]] = mapped_column(
-        BigIntId, ForeignKey("users.id", ondelete="SET NULL")
-    )
+    user_id: Mapped[Optional[int]] = mapped_column(BigIntId, ForeignKey("users.id", ondelete="SET NULL"))
     # "success" or our error code (invalid_code, wechat_unavailable, ...).
     outcome: Mapped[str] = mapped_column(String(32))
     wechat_errcode: Mapped[Optional[int]] = mapped_column(Integer)
@@ -57,9 +55,7 @@ class Failure(Base):
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     created_at: Mapped[datetime]
     appid: Mapped[Optional[str]] = mapped_column(String(32))
-    user_id: Mapped[Optional[int]] = mapped_column(
-        BigIntId, ForeignKey("users.id", ondelete="SET NULL")
-    )
+    user_id: Mapped[Optional[int]] = mapped_column(BigIntId, ForeignKey("users.id", ondelete="SET NULL"))
     # phone_code | phone_encrypted | userinfo_encrypted | signature
     kind: Mapped[str] = mapped_column(String(32))
     # see wxauth.wechat.crypto.REASONS, plus "wechat_errcode"
@@ -84,9 +80,7 @@ class PhoneBind(Base):
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     created_at: Mapped[datetime]
     appid: Mapped[Optional[str]] = mapped_column(String(32))
-    user_id: Mapped[Optional[int]] = mapped_column(
-        BigIntId, ForeignKey("users.id", ondelete="SET NULL")
-    )
+    user_id: Mapped[Optional[int]] = mapped_column(BigIntId, ForeignKey("users.id", ondelete="SET NULL"))
     # "code" (getuserphonenumber, billed) or "encrypted" (legacy data, decrypted locally)
     method: Mapped[str] = mapped_column(String(16))
     ip: Mapped[Optional[str]] = mapped_column(String(64))

@@ -144,9 +144,7 @@ def login_code():
     """What wx.login() would give the mini-program. Creates the simulated user if needed."""
     body = _body()
     user = _user(body, create=True)
-    code = store().mint_login_code(
-        user["appid"], user["openid"], rotate=body.get("rotate", True) is not False, age=_age(body)
-    )
+    code = store().mint_login_code(user["appid"], user["openid"], rotate=body.get("rotate", True) is not False, age=_age(body))
     return jsonify(code=code, openid=user["openid"], appid=user["appid"])
 
 

@@ -80,9 +80,17 @@ class SandboxStore:
 
     # -- users -----------------------------------------------------------------------------
 
-    def create_user(self, appid: str, openid: str | None = None, *, unionid: str | None = None,
-                    phone: str | None = None, country_code: str = "86", nickname: str | None = None,
-                    blocked: bool = False) -> dict:
+    def create_user(
+        self,
+        appid: str,
+        openid: str | None = None,
+        *,
+        unionid: str | None = None,
+        phone: str | None = None,
+        country_code: str = "86",
+        nickname: str | None = None,
+        blocked: bool = False,
+    ) -> dict:
         openid = openid or "o" + secrets.token_urlsafe(20)[:27]
         with self._tx() as db:
             db.execute(
@@ -184,8 +192,9 @@ class SandboxStore:
 
     # -- faults and counters -----------------------------------------------------------------
 
-    def add_fault(self, endpoint: str, *, errcode: int | None, status: int | None, delay: float,
-                  body: str | None, count: int) -> None:
+    def add_fault(
+        self, endpoint: str, *, errcode: int | None, status: int | None, delay: float, body: str | None, count: int
+    ) -> None:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO faults (endpoint, errcode, status, delay, body, remaining) VALUES (?,?,?,?,?,?)",

@@ -32,8 +32,12 @@ def start(operator: Operator, client: ClientInfo, now: datetime | None = None) -
     token = secrets.token_urlsafe(32)
     db.session.add(
         DashboardSession(
-            id=_key(token), operator_id=operator.id, created_at=now, last_seen_at=now,
-            ip=client.ip, user_agent=client.user_agent,
+            id=_key(token),
+            operator_id=operator.id,
+            created_at=now,
+            last_seen_at=now,
+            ip=client.ip,
+            user_agent=client.user_agent,
         )
     )
     db.session.commit()
@@ -56,7 +60,12 @@ def resume(token: str | None, now: datetime | None = None) -> Operator | None:
     session, operator = row
     idle = timedelta(minutes=current_app.config["WXAUTH_DASHBOARD_IDLE_MINUTES"])
     lifetime = timedelta(hours=current_app.config["WXAUTH_DASHBOARD_SESSION_HOURS"])
-    if session.ended_at is not None or operator.disabled or now - session.last_seen_at > idle or now - session.created_at > lifetime:
+    if (
+        session.ended_at is not None
+        or operator.disabled
+        or now - session.last_seen_at > idle
+        or now - session.created_at > lifetime
+    ):
         return None
     if now - session.last_seen_at > TOUCH_EVERY:
         session.last_seen_at = now

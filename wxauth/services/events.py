@@ -45,8 +45,14 @@ def add_login(
     """
     LOGINS.labels("success").inc()  # the login succeeds even if its event cannot be added
     values = _login_values(
-        client=client, outcome="success", appid=appid, openid=openid, user_id=user_id,
-        wechat_errcode=None, upstream_ms=upstream_ms, is_new_user=is_new_user,
+        client=client,
+        outcome="success",
+        appid=appid,
+        openid=openid,
+        user_id=user_id,
+        wechat_errcode=None,
+        upstream_ms=upstream_ms,
+        is_new_user=is_new_user,
     )
     db.session.flush()  # the login's own pending writes fail loudly, before the guarded insert
     try:
@@ -71,8 +77,14 @@ def record_login(
     _write(
         LoginEvent,
         **_login_values(
-            client=client, outcome=outcome, appid=appid, openid=openid, user_id=user_id,
-            wechat_errcode=wechat_errcode, upstream_ms=upstream_ms, is_new_user=is_new_user,
+            client=client,
+            outcome=outcome,
+            appid=appid,
+            openid=openid,
+            user_id=user_id,
+            wechat_errcode=wechat_errcode,
+            upstream_ms=upstream_ms,
+            is_new_user=is_new_user,
         ),
     )
 

@@ -242,10 +242,13 @@ def _login_statement(profile_columns: tuple[str, ...]):
     this login's `now`.
     """
     profile = [c for c in profile_columns if c in _USER_COLUMNS]  # names from _profile_fields only
-    updated = {"last_login_at": ":now", "session_key_ciphertext": ":sealed", "session_key_issued_at": ":now",
-               **{c: f":p_{c}" for c in profile}}
-    inserted = {"appid": ":appid", "openid": ":openid", "unionid": ":unionid", "gender": "0", "created_at": ":now",
-                **updated}
+    updated = {
+        "last_login_at": ":now",
+        "session_key_ciphertext": ":sealed",
+        "session_key_issued_at": ":now",
+        **{c: f":p_{c}" for c in profile},
+    }
+    inserted = {"appid": ":appid", "openid": ":openid", "unionid": ":unionid", "gender": "0", "created_at": ":now", **updated}
     returning = ", ".join(_USER_COLUMNS)
     return text(f"""
         WITH upd AS (
@@ -276,7 +279,11 @@ def _login_statement(profile_columns: tuple[str, ...]):
 
 
 def decrypt_failed(reason: str) -> AppError:
-    hint = " The session_key changed since the data was produced: do not call wx.login between getting the data and sending it." if reason in STALE_KEY_REASONS else ""
+    hint = (
+        " The session_key changed since the data was produced: do not call wx.login between getting the data and sending it."
+        if reason in STALE_KEY_REASONS
+        else ""
+    )
     return AppError("decrypt_failed", f"Could not decrypt the data ({reason}).{hint}", 422)
 
 

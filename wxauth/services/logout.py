@@ -16,8 +16,6 @@ def logout(session: ApiSession) -> None:
     now = utcnow()
     sessions.revoke(session, now)
     db.session.execute(
-        update(User)
-        .where(User.id == session.user_id)
-        .values(session_key_ciphertext=None, session_key_issued_at=None)
+        update(User).where(User.id == session.user_id).values(session_key_ciphertext=None, session_key_issued_at=None)
     )
     db.session.commit()

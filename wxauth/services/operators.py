@@ -91,9 +91,7 @@ def all_operators() -> list[Operator]:
 def create(username: str, password: str, time_zone: str = DEFAULT_TIME_ZONE) -> Operator:
     name = normalize_username(username)
     if not USERNAME.match(name):
-        raise OperatorError(
-            "a username is 2-64 characters: letters, digits and _ . @ -, starting with a letter or digit"
-        )
+        raise OperatorError("a username is 2-64 characters: letters, digits and _ . @ -, starting with a letter or digit")
     if find(name) is not None:
         raise OperatorError(f"an operator named {name!r} already exists")
     operator = Operator(
@@ -148,9 +146,13 @@ def sign_in(username: str, password: str, now: datetime | None = None) -> SignIn
     failed_before = _admit(name, now)
     if failed_before is None:
         return SignIn(None, locked=True)
-    row = db.session.execute(
-        select(Operator.id, Operator.password_hash, Operator.disabled).where(Operator.username == name)
-    ).one_or_none() if name else None
+    row = (
+        db.session.execute(
+            select(Operator.id, Operator.password_hash, Operator.disabled).where(Operator.username == name)
+        ).one_or_none()
+        if name
+        else None
+    )
     ok = check_password_hash(row.password_hash if row else _decoy_hash(), password)
     success = ok and row is not None and not row.disabled
     locked = _settle(name, now, success, failed_before)
@@ -201,7 +203,9 @@ def _settle(name: str, now: datetime, success: bool, failed_before: int) -> bool
     in_flight = case((table.pending_attempts > 0, table.pending_attempts - 1), else_=0)
     if success:
         forgiven = case((table.failed_attempts > failed_before, table.failed_attempts - failed_before), else_=0)
-        db.session.execute(update(table).where(table.username == name).values(pending_attempts=in_flight, failed_attempts=forgiven))
+        db.session.execute(
+            update(table).where(table.username == name).values(pending_attempts=in_flight, failed_attempts=forgiven)
+        )
         return False
     failed = db.session.execute(
         update(table)

@@ -33,7 +33,12 @@ def bind_by_code(app: MiniApp, user: User, code: str, client: ClientInfo) -> Pho
     except WeChatError as exc:
         err = phone_error(exc)
         events.record_failure(
-            client=client, kind="phone_code", reason="wechat_errcode", appid=app.appid, user_id=user.id, wechat_errcode=exc.errcode
+            client=client,
+            kind="phone_code",
+            reason="wechat_errcode",
+            appid=app.appid,
+            user_id=user.id,
+            wechat_errcode=exc.errcode,
         )
         if err.code == "wechat_misconfigured":
             current_app.logger.error("getuserphonenumber for %s: errcode %s (%s)", app.appid, exc.errcode, exc.errmsg)
@@ -54,9 +59,7 @@ def bind_by_code(app: MiniApp, user: User, code: str, client: ClientInfo) -> Pho
 
 
 def bind_by_encrypted(app: MiniApp, user: User, encrypted_data: str, iv: str, client: ClientInfo) -> Phone:
-    row = db.session.execute(
-        select(User.session_key_ciphertext, User.session_key_issued_at).where(User.id == user.id)
-    ).one()
+    row = db.session.execute(select(User.session_key_ciphertext, User.session_key_issued_at).where(User.id == user.id)).one()
     db.session.commit()  # end the read; no changes are pending
     age = int((utcnow() - row.session_key_issued_at).total_seconds()) if row.session_key_issued_at else None
 
@@ -73,9 +76,7 @@ def bind_by_encrypted(app: MiniApp, user: User, encrypted_data: str, iv: str, cl
     except SealError:
         raise fail(crypto.NO_SESSION_KEY) from None
     try:
-        data = crypto.decrypt(
-            session_key, encrypted_data, iv, app.appid, max_age=current_app.config["WXAUTH_WATERMARK_MAX_AGE"]
-        )
+        data = crypto.decrypt(session_key, encrypted_data, iv, app.appid, max_age=current_app.config["WXAUTH_WATERMARK_MAX_AGE"])
     except crypto.DecryptError as exc:
         raise fail(exc.reason) from None
     phone = _phone(data)

@@ -129,9 +129,7 @@ def refresh(session: ApiSession, client: ClientInfo) -> tuple[ApiSession, str]:
 def revoke(session: ApiSession, now: datetime | None = None) -> bool:
     """Mark one session revoked (in the current transaction); False if it already was."""
     result = db.session.execute(
-        update(ApiSession)
-        .where(ApiSession.id == session.id, ApiSession.revoked_at.is_(None))
-        .values(revoked_at=now or utcnow())
+        update(ApiSession).where(ApiSession.id == session.id, ApiSession.revoked_at.is_(None)).values(revoked_at=now or utcnow())
     )
     return result.rowcount == 1
 

@@ -59,7 +59,19 @@ class WeChatClient:
         self.http.headers["User-Agent"] = "wxauth"
         # requests looks up proxy settings in the environment on every call (a third of a
         # login's client-side CPU in a profile); only pay for that when a proxy is configured.
-        self.http.trust_env = any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"))
+        self.http.trust_env = any(
+            os.environ.get(v)
+            for v in (
+                "HTTPS_PROXY",
+                "https_proxy",
+                "HTTP_PROXY",
+                "http_proxy",
+                "ALL_PROXY",
+                "all_proxy",
+                "REQUESTS_CA_BUNDLE",
+                "CURL_CA_BUNDLE",
+            )
+        )
         # WeChat's answers carry no cookies we need; a cookie jar shared across threads is noise.
         self.http.cookies.set_policy(_NoCookies())
 

@@ -133,9 +133,7 @@ class AccessTokenCache:
             )
         with self.db.engine.begin() as conn:
             conn.execute(
-                update(AccessToken)
-                .where(AccessToken.appid == app.appid, AccessToken.lease_owner == self.owner)
-                .values(**values)
+                update(AccessToken).where(AccessToken.appid == app.appid, AccessToken.lease_owner == self.owner).values(**values)
             )
 
     def _refresh(self, app: MiniApp, stale: str | None) -> str:
