@@ -1,8 +1,10 @@
 """wxauth configuration, read once from the environment.
 
-`load_config(environ, instance_path)` turns environment variables into the Flask config
-mapping. Tests build their own mapping and pass it to `create_app`, so nothing here reads
-`os.environ` at import time.
+`load_settings(environ, instance_path)` parses and validates every variable into a frozen,
+typed `Settings`; each problem is a `ConfigError` that names the variable. The app keeps the
+one `Settings` it was built with (`wxauth.settings.current()`), and hands Flask and its
+extensions their own keys (`Settings.flask_config()`). Nothing here reads `os.environ` at
+import time: tests pass their own environment.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Literal, overload
 
 WECHAT_API_BASE = "https://api.weixin.qq.com"
 
@@ -22,6 +25,8 @@ SANDBOX_SECRET = "sandbox-demo-secret-0000000000000"  # noqa: S105 - the demo ap
 SANDBOX_APP_NAME = "wxauth sandbox demo"
 
 DEFAULT_TOKEN_TTL = 7 * 24 * 3600
+SECRET_KEY_MIN_LENGTH = 32
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(RuntimeError):
@@ -33,39 +38,192 @@ class MiniApp:
     """One mini-program this deployment serves."""
 
     appid: str
-    secret: str
+    secret: str = field(repr=False)  # never printed, even in a traceback
     name: str
 
-    def __repr__(self) -> str:  # never print the secret, even in a traceback
-        return f"MiniApp(appid={self.appid!r}, name={self.name!r})"
+
+class Apps(Sequence[MiniApp]):
+    """The mini-programs this deployment serves, in configured order; the first is the default."""
+
+    def __init__(self, apps: Sequence[MiniApp]):
+        if not apps:
+            raise ConfigError("at least one mini-program must be configured")
+        self._apps = tuple(apps)
+        self._by_appid = {a.appid: a for a in self._apps}
+        if len(self._by_appid) != len(self._apps):
+            raise ConfigError("WXAUTH_APPS lists the same appid twice")
+
+    def get(self, appid: str | None) -> MiniApp | None:
+        """The app with this appid, or None if this deployment does not serve it."""
+        return self._by_appid.get(appid) if appid is not None else None
+
+    @property
+    def default(self) -> MiniApp:
+        """The app a request that names none is for."""
+        return self._apps[0]
+
+    @property
+    def appids(self) -> tuple[str, ...]:
+        return tuple(self._by_appid)
+
+    def name_of(self, appid: str | None) -> str | None:
+        app = self.get(appid)
+        return app.name if app is not None else None
+
+    def choices(self) -> list[tuple[str, str]]:
+        """(appid, "name (appid)") pairs for a select box."""
+        return [(a.appid, f"{a.name} ({a.appid})") for a in self._apps]
+
+    def __contains__(self, item: object) -> bool:
+        if isinstance(item, MiniApp):
+            return self._by_appid.get(item.appid) == item
+        return isinstance(item, str) and item in self._by_appid
+
+    @overload
+    def __getitem__(self, index: int) -> MiniApp: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[MiniApp]: ...
+    def __getitem__(self, index):
+        return self._apps[index]
+
+    def __iter__(self) -> Iterator[MiniApp]:
+        return iter(self._apps)
+
+    def __len__(self) -> int:
+        return len(self._apps)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Apps) and other._apps == self._apps
+
+    def __hash__(self) -> int:
+        return hash(self._apps)
+
+    def __repr__(self) -> str:
+        return f"Apps({list(self._apps)!r})"
 
 
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None or value.strip() == "":
-        return default
-    v = value.strip().lower()
-    if v in {"1", "true", "yes", "on"}:
-        return True
-    if v in {"0", "false", "no", "off"}:
-        return False
-    raise ConfigError(f"expected 1 or 0, got {value!r}")
+@dataclass(frozen=True)
+class Settings:
+    """Everything wxauth reads from its environment, parsed and validated."""
+
+    sandbox: bool
+    apps: Apps
+    secret_key: str = field(repr=False)
+    database_url: str
+    # Fixed here, never taken from a request: in sandbox mode, this server's own sandbox at
+    # WXAUTH_SANDBOX_URL (scripts/run and gunicorn.conf.py set it to where they listen).
+    wechat_api_base: str
+    wechat_timeout: float
+    access_token_api: Literal["stable", "token"]
+    sandbox_db: str
+    # Requests for any other Host are refused (400), so no Host header picks a redirect
+    # target; empty (sandbox mode without the setting) accepts any.
+    server_names: tuple[str, ...]
+    trust_forwarded_host: bool
+    trusted_proxies: int
+    token_ttl: int
+    watermark_max_age: int
+    require_phone: bool
+    log_format: Literal["json", "text"]
+    log_level: str
+    metrics_token: str | None = field(repr=False)
+    bench: bool  # mounts /_bench/ping, the bare endpoint bench/run measures against
+    ratelimit_enabled: bool
+    ratelimit_storage_uri: str
+    ratelimit_login: str
+    ratelimit_phone: str
+    ratelimit_phone_user: str
+    ratelimit_dashboard_login: str
+    ratelimit_dashboard_phone_search: str
+    dashboard_idle_minutes: int
+    dashboard_session_hours: int
+    max_content_length: int = 64 * 1024
+    # Not an environment variable: the tests' app lowers it (scrypt is slow on purpose).
+    password_hash_method: str = "scrypt"  # noqa: S105 - a hash method's name, not a password
+
+    def flask_config(self) -> dict[str, Any]:
+        """The keys Flask and its extensions read from `app.config`."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "TRUSTED_HOSTS": list(self.server_names) or None,
+            "MAX_CONTENT_LENGTH": self.max_content_length,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": not self.sandbox,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SECURE": not self.sandbox,
+            "RATELIMIT_ENABLED": self.ratelimit_enabled,
+            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "RATELIMIT_KEY_PREFIX": "wxauth",
+        }
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-    return value
+class _Env:
+    """Typed reads of the environment; every failure names its variable."""
+
+    def __init__(self, env: Mapping[str, str]):
+        self._env = env
+
+    def text(self, name: str, default: str = "") -> str:
+        return self._env.get(name, "").strip() or default
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self.text(name).lower()
+        if not raw:
+            return default
+        if raw in {"1", "true", "yes", "on"}:
+            return True
+        if raw in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigError(f"{name} must be 1 or 0, got {self._env[name]!r}")
+
+    def integer(self, name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+        raw = self.text(name)
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            bounds = f"at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+            raise ConfigError(f"{name} must be {bounds}, got {value}")
+        return value
+
+    def seconds(self, name: str, default: float) -> float:
+        raw = self.text(name)
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+        if not 0 < value <= 300:
+            raise ConfigError(f"{name} must be more than 0 and at most 300 seconds, got {raw!r}")
+        return value
+
+    def choice(self, name: str, choices: Sequence[str], default: str, *, upper: bool = False) -> Any:
+        raw = self.text(name, default)
+        value = raw.upper() if upper else raw
+        if value not in choices:
+            raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+        return value
+
+    def rate_limit(self, name: str, default: str) -> str:
+        from limits import parse_many
+
+        value = self.text(name, default)
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ConfigError(f"{name} must be limits such as '30/minute;300/hour', got {value!r}") from None
+        return value
 
 
-def _apps(env: Mapping[str, str]) -> list[MiniApp]:
-    raw = env.get("WXAUTH_APPS", "").strip()
+def _apps(env: _Env) -> list[MiniApp]:
+    raw = env.text("WXAUTH_APPS")
     if raw:
         try:
             items = json.loads(raw)
@@ -78,13 +236,11 @@ def _apps(env: Mapping[str, str]) -> list[MiniApp]:
             if not isinstance(item, dict) or not item.get("appid") or not item.get("secret"):
                 raise ConfigError("each WXAUTH_APPS entry needs an appid and a secret")
             apps.append(MiniApp(str(item["appid"]), str(item["secret"]), str(item.get("name") or item["appid"])))
-        if len({a.appid for a in apps}) != len(apps):
-            raise ConfigError("WXAUTH_APPS lists the same appid twice")
         return apps
-    appid = env.get("WXAUTH_APPID", "").strip()
-    secret = env.get("WXAUTH_SECRET", "").strip()
+    appid = env.text("WXAUTH_APPID")
+    secret = env.text("WXAUTH_SECRET")
     if appid and secret:
-        return [MiniApp(appid, secret, env.get("WXAUTH_APP_NAME", appid))]
+        return [MiniApp(appid, secret, env.text("WXAUTH_APP_NAME", appid))]
     if appid or secret:
         raise ConfigError("set both WXAUTH_APPID and WXAUTH_SECRET, or neither (sandbox)")
     return []
@@ -107,91 +263,73 @@ def _sandbox_secret_key(instance_path: Path) -> str:
     return key
 
 
-def load_config(env: Mapping[str, str], instance_path: str | Path) -> dict:
-    """Build the Flask config mapping from environment variables."""
+def _database_url(env: _Env, instance: Path) -> str:
+    url = env.text("DATABASE_URL")
+    if not url:
+        instance.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{instance / 'wxauth.sqlite3'}"
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    return url
+
+
+def load_settings(environ: Mapping[str, str], instance_path: str | Path) -> Settings:
+    """Parse and validate the environment into Settings; ConfigError names what is wrong."""
+    env = _Env(environ)
     instance = Path(instance_path)
     apps = _apps(env)
-    sandbox = _flag(env.get("WXAUTH_SANDBOX"), default=not apps)
+    sandbox = env.flag("WXAUTH_SANDBOX", default=not apps)
     if not apps:
         if not sandbox:
             raise ConfigError("WXAUTH_SANDBOX=0 needs WXAUTH_APPID/WXAUTH_SECRET or WXAUTH_APPS")
         apps = [MiniApp(SANDBOX_APPID, SANDBOX_SECRET, SANDBOX_APP_NAME)]
 
-    secret_key = env.get("SECRET_KEY", "").strip()
+    secret_key = env.text("SECRET_KEY")
     if not secret_key:
         if not sandbox:
             raise ConfigError("SECRET_KEY is required outside sandbox mode")
         secret_key = _sandbox_secret_key(instance)
-    elif len(secret_key) < 16 and not sandbox:
-        raise ConfigError("SECRET_KEY is too short: use at least 32 random characters")
+    elif len(secret_key) < SECRET_KEY_MIN_LENGTH and not sandbox:
+        raise ConfigError(f"SECRET_KEY is too short: use at least {SECRET_KEY_MIN_LENGTH} random characters")
 
-    database_url = env.get("DATABASE_URL", "").strip()
-    if not database_url:
-        instance.mkdir(parents=True, exist_ok=True)
-        database_url = f"sqlite:///{instance / 'wxauth.sqlite3'}"
-    elif database_url.startswith("postgres://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
-    elif database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
-
-    token_api = env.get("WXAUTH_ACCESS_TOKEN_API", "").strip() or "stable"
-    if token_api not in ("stable", "token"):
-        raise ConfigError("WXAUTH_ACCESS_TOKEN_API must be 'stable' or 'token'")
-
-    log_format = env.get("WXAUTH_LOG_FORMAT", "").strip() or ("text" if sandbox else "json")
-    if log_format not in ("json", "text"):
-        raise ConfigError("WXAUTH_LOG_FORMAT must be 'json' or 'text'")
-
-    server_names = [h.strip().lower() for h in env.get("WXAUTH_SERVER_NAME", "").split(",") if h.strip()]
+    server_names = tuple(h.strip().lower() for h in env.text("WXAUTH_SERVER_NAME").split(",") if h.strip())
     if not server_names and not sandbox:
         raise ConfigError(
             "WXAUTH_SERVER_NAME is required outside sandbox mode: the host name(s) clients use, "
             "comma-separated (e.g. auth.example.com,127.0.0.1 for a local health check)"
         )
-    sandbox_url = env.get("WXAUTH_SANDBOX_URL", "").strip().rstrip("/") or "http://127.0.0.1:5000"
+    sandbox_url = env.text("WXAUTH_SANDBOX_URL", "http://127.0.0.1:5000").rstrip("/")
+    wechat_api_base = env.text("WXAUTH_WECHAT_API_BASE").rstrip("/") or (
+        sandbox_url + "/_sandbox/wechat" if sandbox else WECHAT_API_BASE
+    )
 
-    return {
-        "SECRET_KEY": secret_key,
-        "WXAUTH_LOG_FORMAT": log_format,
-        "WXAUTH_ACCESS_TOKEN_API": token_api,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "WXAUTH_APPS": apps,
-        "WXAUTH_SANDBOX": sandbox,
-        # Fixed here, never taken from a request: in sandbox mode, this server's own sandbox
-        # at WXAUTH_SANDBOX_URL (scripts/run and gunicorn.conf.py set it to where they listen).
-        "WXAUTH_WECHAT_API_BASE": env.get("WXAUTH_WECHAT_API_BASE", "").strip().rstrip("/")
-        or (sandbox_url + "/_sandbox/wechat" if sandbox else WECHAT_API_BASE),
-        # Requests for any other Host are refused (400), so no Host header picks a redirect
-        # target; None (sandbox mode without the setting) accepts any.
-        "TRUSTED_HOSTS": server_names or None,
-        "WXAUTH_TRUST_FORWARDED_HOST": _flag(env.get("WXAUTH_TRUST_FORWARDED_HOST"), default=False),
-        "WXAUTH_SANDBOX_DB": env.get("WXAUTH_SANDBOX_DB", "").strip() or str(instance / "sandbox.sqlite3"),
-        "WXAUTH_TOKEN_TTL": _int(env, "WXAUTH_TOKEN_TTL", DEFAULT_TOKEN_TTL, minimum=60),
-        "WXAUTH_TRUSTED_PROXIES": _int(env, "WXAUTH_TRUSTED_PROXIES", 0),
-        "WXAUTH_WATERMARK_MAX_AGE": _int(env, "WXAUTH_WATERMARK_MAX_AGE", 0),
-        "WXAUTH_REQUIRE_PHONE": _flag(env.get("WXAUTH_REQUIRE_PHONE"), default=False),
-        "WXAUTH_WECHAT_TIMEOUT": float(env.get("WXAUTH_WECHAT_TIMEOUT", "") or 10.0),
-        "WXAUTH_LOG_LEVEL": env.get("WXAUTH_LOG_LEVEL", "INFO").upper(),
-        "WXAUTH_METRICS_TOKEN": env.get("WXAUTH_METRICS_TOKEN", "").strip() or None,
-        # Mounts /_bench/ping, the bare endpoint bench/run measures against (wxauth.bench).
-        "WXAUTH_BENCH": _flag(env.get("WXAUTH_BENCH"), default=False),
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": not sandbox,
-        "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SECURE": not sandbox,
-        "MAX_CONTENT_LENGTH": 64 * 1024,
-        # Flask-Limiter's own settings, fed from ours.
-        "RATELIMIT_ENABLED": _flag(env.get("WXAUTH_RATELIMIT_ENABLED"), default=True),
-        "RATELIMIT_STORAGE_URI": env.get("WXAUTH_RATELIMIT_STORAGE_URI", "").strip() or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
-        "RATELIMIT_KEY_PREFIX": "wxauth",
-        "WXAUTH_RATELIMIT_LOGIN": env.get("WXAUTH_RATELIMIT_LOGIN", "").strip() or "60/minute;600/hour",
-        "WXAUTH_RATELIMIT_PHONE": env.get("WXAUTH_RATELIMIT_PHONE", "").strip() or "30/minute;300/hour",
-        "WXAUTH_RATELIMIT_PHONE_USER": env.get("WXAUTH_RATELIMIT_PHONE_USER", "").strip() or "5/minute;20/day",
-        "WXAUTH_DASHBOARD_IDLE_MINUTES": _int(env, "WXAUTH_DASHBOARD_IDLE_MINUTES", 30, minimum=1),
-        "WXAUTH_DASHBOARD_SESSION_HOURS": _int(env, "WXAUTH_DASHBOARD_SESSION_HOURS", 12, minimum=1),
-        "WXAUTH_RATELIMIT_DASHBOARD_PHONE_SEARCH": env.get("WXAUTH_RATELIMIT_DASHBOARD_PHONE_SEARCH", "").strip()
-        or "20/hour;60/day",
-        "WXAUTH_RATELIMIT_DASHBOARD_LOGIN": env.get("WXAUTH_RATELIMIT_DASHBOARD_LOGIN", "").strip() or "10/minute",
-    }
+    return Settings(
+        sandbox=sandbox,
+        apps=Apps(apps),
+        secret_key=secret_key,
+        database_url=_database_url(env, instance),
+        wechat_api_base=wechat_api_base,
+        wechat_timeout=env.seconds("WXAUTH_WECHAT_TIMEOUT", 10.0),
+        access_token_api=env.choice("WXAUTH_ACCESS_TOKEN_API", ("stable", "token"), "stable"),
+        sandbox_db=env.text("WXAUTH_SANDBOX_DB", str(instance / "sandbox.sqlite3")),
+        server_names=server_names,
+        trust_forwarded_host=env.flag("WXAUTH_TRUST_FORWARDED_HOST", default=False),
+        trusted_proxies=env.integer("WXAUTH_TRUSTED_PROXIES", 0, maximum=10),
+        token_ttl=env.integer("WXAUTH_TOKEN_TTL", DEFAULT_TOKEN_TTL, minimum=60),
+        watermark_max_age=env.integer("WXAUTH_WATERMARK_MAX_AGE", 0),
+        require_phone=env.flag("WXAUTH_REQUIRE_PHONE", default=False),
+        log_format=env.choice("WXAUTH_LOG_FORMAT", ("json", "text"), "text" if sandbox else "json"),
+        log_level=env.choice("WXAUTH_LOG_LEVEL", LOG_LEVELS, "INFO", upper=True),
+        metrics_token=env.text("WXAUTH_METRICS_TOKEN") or None,
+        bench=env.flag("WXAUTH_BENCH", default=False),
+        ratelimit_enabled=env.flag("WXAUTH_RATELIMIT_ENABLED", default=True),
+        ratelimit_storage_uri=env.text("WXAUTH_RATELIMIT_STORAGE_URI", "memory://"),
+        ratelimit_login=env.rate_limit("WXAUTH_RATELIMIT_LOGIN", "60/minute;600/hour"),
+        ratelimit_phone=env.rate_limit("WXAUTH_RATELIMIT_PHONE", "30/minute;300/hour"),
+        ratelimit_phone_user=env.rate_limit("WXAUTH_RATELIMIT_PHONE_USER", "5/minute;20/day"),
+        ratelimit_dashboard_login=env.rate_limit("WXAUTH_RATELIMIT_DASHBOARD_LOGIN", "10/minute"),
+        ratelimit_dashboard_phone_search=env.rate_limit("WXAUTH_RATELIMIT_DASHBOARD_PHONE_SEARCH", "20/hour;60/day"),
+        dashboard_idle_minutes=env.integer("WXAUTH_DASHBOARD_IDLE_MINUTES", 30, minimum=1),
+        dashboard_session_hours=env.integer("WXAUTH_DASHBOARD_SESSION_HOURS", 12, minimum=1),
+    )

@@ -22,8 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from wxauth.factory import create_app  # noqa: E402
 from wxauth.models import User  # noqa: E402
-from wxauth.security import seal  # noqa: E402
-from wxauth.services.login import SESSION_KEY_PURPOSE  # noqa: E402
+from wxauth.services.session_keys import seal_session_key  # noqa: E402
 
 STANDIN_SESSION_KEY = "YmVuY2gtc2Vzc2lvbi1rIQ=="
 
@@ -43,7 +42,7 @@ def seed_pool(database_url: str, returning: int) -> None:
     """Users o-bench-0 … o-bench-<returning-1>, as if each had logged in once before."""
     engine = create_engine(database_url)
     now = datetime.now(timezone.utc) - timedelta(days=1)
-    sealed = seal(SECRET_KEY, SESSION_KEY_PURPOSE, STANDIN_SESSION_KEY)
+    sealed = seal_session_key(SECRET_KEY, STANDIN_SESSION_KEY)
     rows = [
         {
             "appid": APPID,

@@ -15,7 +15,7 @@ import procs
 
 def _label(statement: str) -> str:
     """`INSERT api_sessions`, `UPDATE users`, `SELECT api_sessions`: the verb and the table."""
-    words = statement.split()
+    words = statement.replace("(", " ( ").split()
     verb = words[0].upper()
     if verb == "WITH":  # one statement doing several writes: name them all
         parts = [

@@ -9,6 +9,7 @@ production. Every test starts from empty tables and a fresh sandbox.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 
@@ -20,6 +21,7 @@ from werkzeug.serving import make_server
 from tests.support import ApiClient, Sandbox
 from wxauth.extensions import db
 from wxauth.factory import ROOT, create_app
+from wxauth.settings import EXTENSION as SETTINGS
 
 TEST_ENV = {
     "WXAUTH_SANDBOX": "1",
@@ -59,7 +61,7 @@ def app_env(database_url, tmp_path_factory) -> dict:
 def app(app_env):
     # Operators' passwords are hashed cheaply here: scrypt is slow on purpose, and every
     # signed-in test would pay for it. test_auth.py checks production's method on its own.
-    app = create_app({"TESTING": True, "WXAUTH_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}, environ=app_env)
+    app = create_app({"TESTING": True}, environ=app_env, settings={"password_hash_method": "pbkdf2:sha256:1000"})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
@@ -95,6 +97,17 @@ def _clean_state(request):
     wechat = app.extensions["wxauth.wechat"]
     wechat.tokens._memo.clear()
     wechat.tokens.fetches = 0
+
+
+@pytest.fixture()
+def override_settings(app, monkeypatch):
+    """`override_settings(token_ttl=120)`: change fields of the app's Settings for one test."""
+
+    def override(**changes) -> None:
+        current = app.extensions[SETTINGS]
+        monkeypatch.setitem(app.extensions, SETTINGS, dataclasses.replace(current, **changes))
+
+    return override
 
 
 @pytest.fixture()

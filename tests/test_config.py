@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from config import SANDBOX_APPID, ConfigError, load_config
+from config import SANDBOX_APPID, ConfigError, load_settings
 from wxauth.factory import create_app
 
 REAL = {
@@ -19,28 +19,28 @@ REAL = {
 
 
 def test_no_environment_means_sandbox_on_sqlite(tmp_path):
-    cfg = load_config({}, tmp_path)
-    assert cfg["WXAUTH_SANDBOX"] is True
-    assert cfg["WXAUTH_APPS"][0].appid == SANDBOX_APPID
-    assert cfg["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'wxauth.sqlite3'}"
-    assert cfg["WXAUTH_WECHAT_API_BASE"] == "http://127.0.0.1:5000/_sandbox/wechat"  # this server's own sandbox
-    assert cfg["TRUSTED_HOSTS"] is None
-    assert cfg["SESSION_COOKIE_SECURE"] is False
+    settings = load_settings({}, tmp_path)
+    assert settings.sandbox is True
+    assert settings.apps.default.appid == SANDBOX_APPID
+    assert settings.database_url == f"sqlite:///{tmp_path / 'wxauth.sqlite3'}"
+    assert settings.wechat_api_base == "http://127.0.0.1:5000/_sandbox/wechat"  # this server's own sandbox
+    assert settings.flask_config()["TRUSTED_HOSTS"] is None
+    assert settings.flask_config()["SESSION_COOKIE_SECURE"] is False
 
 
 def test_sandbox_secret_key_is_generated_once_and_kept(tmp_path):
-    first = load_config({}, tmp_path)["SECRET_KEY"]
+    first = load_settings({}, tmp_path).secret_key
     assert len(first) >= 32
-    assert load_config({}, tmp_path)["SECRET_KEY"] == first
+    assert load_settings({}, tmp_path).secret_key == first
     assert (tmp_path / "sandbox-secret-key").stat().st_mode & 0o077 == 0
 
 
 def test_real_credentials_turn_sandbox_off(tmp_path):
-    cfg = load_config(REAL, tmp_path)
-    assert cfg["WXAUTH_SANDBOX"] is False
-    assert cfg["WXAUTH_WECHAT_API_BASE"] == "https://api.weixin.qq.com"
-    assert cfg["SESSION_COOKIE_SECURE"] is True
-    assert cfg["TRUSTED_HOSTS"] == ["auth.example.com", "localhost"]
+    settings = load_settings(REAL, tmp_path)
+    assert settings.sandbox is False
+    assert settings.wechat_api_base == "https://api.weixin.qq.com"
+    assert settings.flask_config()["SESSION_COOKIE_SECURE"] is True
+    assert settings.flask_config()["TRUSTED_HOSTS"] == ["auth.example.com", "localhost"]
 
 
 @pytest.mark.parametrize(
@@ -60,19 +60,46 @@ def test_real_credentials_turn_sandbox_off(tmp_path):
 )
 def test_bad_environments_refuse_to_start(tmp_path, env):
     with pytest.raises(ConfigError):
-        load_config(env, tmp_path)
+        load_settings(env, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({**REAL, "WXAUTH_WECHAT_TIMEOUT": "soon"}, "WXAUTH_WECHAT_TIMEOUT"),
+        ({**REAL, "WXAUTH_WECHAT_TIMEOUT": "0"}, "WXAUTH_WECHAT_TIMEOUT"),
+        ({**REAL, "WXAUTH_TOKEN_TTL": "5"}, "WXAUTH_TOKEN_TTL"),
+        ({**REAL, "WXAUTH_RATELIMIT_LOGIN": "lots"}, "WXAUTH_RATELIMIT_LOGIN"),
+        ({**REAL, "WXAUTH_LOG_LEVEL": "chatty"}, "WXAUTH_LOG_LEVEL"),
+        ({**REAL, "WXAUTH_LOG_FORMAT": "xml"}, "WXAUTH_LOG_FORMAT"),
+        ({**REAL, "WXAUTH_REQUIRE_PHONE": "sometimes"}, "WXAUTH_REQUIRE_PHONE"),
+        ({**REAL, "WXAUTH_DASHBOARD_IDLE_MINUTES": "0"}, "WXAUTH_DASHBOARD_IDLE_MINUTES"),
+        ({**REAL, "SECRET_KEY": "k" * 31}, "at least 32"),
+    ],
+)
+def test_each_bad_value_is_a_config_error_that_names_it(tmp_path, env, variable):
+    with pytest.raises(ConfigError, match=variable):
+        load_settings(env, tmp_path)
+
+
+def test_a_secret_key_of_the_length_asked_for_is_accepted(tmp_path):
+    assert load_settings({**REAL, "SECRET_KEY": "k" * 32}, tmp_path).secret_key == "k" * 32
 
 
 def test_several_apps(tmp_path):
     apps = [{"appid": "wxaaa", "secret": "sa", "name": "Shop"}, {"appid": "wxbbb", "secret": "sb"}]
-    cfg = load_config({"WXAUTH_APPS": json.dumps(apps), "SECRET_KEY": "y" * 40, "WXAUTH_SERVER_NAME": "a.example"}, tmp_path)
-    assert [(a.appid, a.name) for a in cfg["WXAUTH_APPS"]] == [("wxaaa", "Shop"), ("wxbbb", "wxbbb")]
-    assert "sa" not in repr(cfg["WXAUTH_APPS"])
+    settings = load_settings(
+        {"WXAUTH_APPS": json.dumps(apps), "SECRET_KEY": "y" * 40, "WXAUTH_SERVER_NAME": "a.example"}, tmp_path
+    )
+    assert [(a.appid, a.name) for a in settings.apps] == [("wxaaa", "Shop"), ("wxbbb", "wxbbb")]
+    assert settings.apps.get("wxbbb") is settings.apps[1] and settings.apps.get("wxccc") is None
+    assert settings.apps.choices() == [("wxaaa", "Shop (wxaaa)"), ("wxbbb", "wxbbb (wxbbb)")]
+    assert "sa" not in repr(settings.apps) and "y" * 40 not in repr(settings)
 
 
 def test_postgres_urls_use_psycopg3(tmp_path):
-    cfg = load_config({**REAL, "DATABASE_URL": "postgres://u@h/db"}, tmp_path)
-    assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+    settings = load_settings({**REAL, "DATABASE_URL": "postgres://u@h/db"}, tmp_path)
+    assert settings.database_url == "postgresql+psycopg://u@h/db"
 
 
 def test_sandbox_is_not_mounted_outside_sandbox_mode(tmp_path):

@@ -10,8 +10,9 @@ from wxauth.logs import RedactingFilter, TextFormatter, configure
 
 
 def _text_line(app, record: logging.LogRecord) -> str:
-    assert app.config["WXAUTH_LOG_FORMAT"] == "text"
-    configure(app)  # another test's app may have set the shared handler to JSON since
+    settings = app.extensions["wxauth.settings"]
+    assert settings.log_format == "text"
+    configure(settings.log_level, settings.log_format)  # another test's app may have set the shared handler to JSON since
     handler = next(h for h in logging.getLogger("wxauth").handlers if getattr(h, "wxauth", False))
     assert isinstance(handler.formatter, TextFormatter), "the configured text format escapes"
     return handler.formatter.format(record)

@@ -40,9 +40,9 @@ def test_metrics_count_logins_wechat_calls_phone_and_failures(client, api, sandb
     assert delta("wxauth_access_token_refreshes_total", outcome="success") == 1
 
 
-def test_metrics_are_for_loopback_or_token_holders(client, app, monkeypatch):
+def test_metrics_are_for_loopback_or_token_holders(client, app, override_settings):
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 403
-    monkeypatch.setitem(app.config, "WXAUTH_METRICS_TOKEN", "m-token-123")
+    override_settings(metrics_token="m-token-123")
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
     resp = client.get("/metrics", headers={"Authorization": "Bearer m-token-123"}, environ_base={"REMOTE_ADDR": "203.0.113.9"})

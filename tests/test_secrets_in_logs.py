@@ -12,7 +12,7 @@ from wxauth.models import AccessToken
 
 def test_whole_flow_logs_no_secret(app, client, sandbox, caplog):
     store = app.extensions["wxauth.sandbox"]
-    secrets_seen: set[str] = {app.config["WXAUTH_APPS"][0].secret, app.config["SECRET_KEY"]}
+    secrets_seen: set[str] = {app.extensions["wxauth.settings"].apps.default.secret, app.config["SECRET_KEY"]}
     with caplog.at_level(logging.DEBUG):
         user = sandbox.user(phoneNumber="13987654321", unionid="oUnionSecretish")
         code, openid = sandbox.login_code(user["openid"])

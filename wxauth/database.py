@@ -74,6 +74,18 @@ def writing(engine):
 _writers: dict[str, SQLiteWriters] = {}  # by database file
 
 
+def autocommit() -> None:
+    """Run the request's next statement outside a transaction, if none is open yet.
+
+    For a single statement, a read or one atomic write: on PostgreSQL that spares the BEGIN
+    and COMMIT round trips around it. A transaction already open is left as it is.
+    """
+    from wxauth.extensions import db
+
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def init_app(app: Flask) -> None:
     from wxauth.extensions import db
 

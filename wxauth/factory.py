@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
+from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import load_config
+from config import Settings, load_settings
 from wxauth import database
+from wxauth import settings as wxauth_settings
 from wxauth.extensions import csrf, db, limiter, login_manager, migrate
 from wxauth.json import JSONProvider
 
@@ -23,8 +26,17 @@ class WxAuthFlask(Flask):
     json_provider_class = JSONProvider
 
 
-def create_app(config: Mapping | None = None, *, environ: Mapping[str, str] | None = None) -> Flask:
-    """Build the app from `environ` (default: os.environ), then apply `config` overrides."""
+def create_app(
+    config: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> Flask:
+    """Build the app from `environ` (default: os.environ).
+
+    `settings` replaces fields of the Settings read from it (tests lower the password hash
+    cost this way); `config` adds Flask keys (TESTING).
+    """
     app = WxAuthFlask(
         "wxauth",
         root_path=str(ROOT / "wxauth"),
@@ -32,36 +44,39 @@ def create_app(config: Mapping | None = None, *, environ: Mapping[str, str] | No
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    app.config.update(load_config(os.environ if environ is None else environ, app.instance_path))
+    loaded = load_settings(os.environ if environ is None else environ, app.instance_path)
+    if settings:
+        loaded = dataclasses.replace(loaded, **settings)
+    app.extensions[wxauth_settings.EXTENSION] = loaded
+    app.config.update(loaded.flask_config())
     if config:
         app.config.update(config)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(loaded.database_url)
 
-    register_logging(app)
-    register_proxy_fix(app)
+    register_logging(app, loaded)
+    register_proxy_fix(app, loaded)
     register_headers(app)
     register_extensions(app)
-    register_wechat(app)
-    register_blueprints(app)
-    register_bench(app)
+    register_wechat(app, loaded)
+    register_blueprints(app, loaded)
     register_error_handlers(app)
     register_commands(app)
     return app
 
 
-def register_logging(app: Flask) -> None:
+def register_logging(app: Flask, settings: Settings) -> None:
     from wxauth import requestlog
     from wxauth.logs import configure
 
-    configure(app)
+    configure(settings.log_level, settings.log_format)
     requestlog.init_app(app)
 
 
-def register_proxy_fix(app: Flask) -> None:
-    hops = app.config["WXAUTH_TRUSTED_PROXIES"]
+def register_proxy_fix(app: Flask, settings: Settings) -> None:
+    hops = settings.trusted_proxies
     if hops:
         # X-Forwarded-Host names where redirects point: only trusted when asked for.
-        host_hops = hops if app.config["WXAUTH_TRUST_FORWARDED_HOST"] else 0
+        host_hops = hops if settings.trust_forwarded_host else 0
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=host_hops)
 
 
@@ -83,17 +98,17 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
 
 
-def register_wechat(app: Flask) -> None:
+def register_wechat(app: Flask, settings: Settings) -> None:
     from wxauth.wechat.api import WeChatAPI
     from wxauth.wechat.client import WeChatClient
     from wxauth.wechat.tokens import AccessTokenCache
 
-    client = WeChatClient(app.config["WXAUTH_WECHAT_API_BASE"], app.config["WXAUTH_WECHAT_TIMEOUT"])
-    tokens = AccessTokenCache(db, client, app.config["SECRET_KEY"], api=app.config["WXAUTH_ACCESS_TOKEN_API"])
+    client = WeChatClient(settings.wechat_api_base, settings.wechat_timeout)
+    tokens = AccessTokenCache(db, client, settings.secret_key, api=settings.access_token_api)
     app.extensions["wxauth.wechat"] = WeChatAPI(client, tokens)
 
 
-def register_blueprints(app: Flask) -> None:
+def register_blueprints(app: Flask, settings: Settings) -> None:
     from wxauth import api, dashboard, health, metrics
 
     app.register_blueprint(api.bp)
@@ -101,7 +116,7 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api.bp)  # bearer tokens, not cookies: CSRF does not apply
     app.register_blueprint(health.bp)
     dashboard.init_app(app)  # cookie sessions: CSRF applies to every form
-    if app.config["WXAUTH_SANDBOX"]:
+    if settings.sandbox:
         from wxauth import sandbox
 
         sandbox.init_app(app)
@@ -110,10 +125,7 @@ def register_blueprints(app: Flask) -> None:
             "SANDBOX MODE: WeChat is simulated at /_sandbox/ (no real AppID configured). "
             "Set WXAUTH_APPID/WXAUTH_SECRET and WXAUTH_SANDBOX=0 for production."
         )
-
-
-def register_bench(app: Flask) -> None:
-    if app.config["WXAUTH_BENCH"]:
+    if settings.bench:
         from wxauth import bench
 
         bench.init_app(app)

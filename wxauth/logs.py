@@ -6,8 +6,6 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask
-
 # Any parameter whose name ends in one of these (access_token, refresh_token, js_code,
 # phoneCode, client_secret…), and credentials after an Authorization-like scheme.
 _SECRET_PARAMS = re.compile(r"((?:secret|code|token|session_key|password|signature|authorization)=)[^&\s\"']+", re.IGNORECASE)
@@ -42,21 +40,18 @@ class TextFormatter(logging.Formatter):
         return super().formatMessage(record)
 
 
-def configure(app: Flask) -> None:
+def configure(level: str, log_format: str) -> None:
+    """Send the wxauth loggers to stderr at `level`, as JSON lines or text, with secrets masked."""
     from wxauth.requestlog import JSONFormatter
 
     logger = logging.getLogger("wxauth")
-    logger.setLevel(app.config["WXAUTH_LOG_LEVEL"])
+    logger.setLevel(level)
     if not any(getattr(h, "wxauth", False) for h in logger.handlers):
         handler = logging.StreamHandler()
         handler.wxauth = True
         handler.addFilter(RedactingFilter())
         logger.addHandler(handler)
-    formatter = (
-        JSONFormatter()
-        if app.config["WXAUTH_LOG_FORMAT"] == "json"
-        else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    )
+    formatter = JSONFormatter() if log_format == "json" else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logger.handlers:
         if getattr(handler, "wxauth", False):
             handler.setFormatter(formatter)

@@ -13,8 +13,10 @@ from __future__ import annotations
 import hmac
 import os
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+
+from wxauth import settings
 
 LOGINS = Counter("wxauth_logins_total", "Login attempts by outcome (success or our error code).", ["outcome"])
 WECHAT_CALLS = Counter(
@@ -45,7 +47,7 @@ _LOOPBACK = {"127.0.0.1", "::1"}
 
 @bp.get("/metrics")
 def metrics_view():
-    token = current_app.config.get("WXAUTH_METRICS_TOKEN")
+    token = settings.current().metrics_token
     if token:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), token.encode()):

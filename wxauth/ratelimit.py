@@ -1,6 +1,6 @@
 """Rate limits (Flask-Limiter): per client IP on login and phone, and per user on phone.
 
-Limits come from the config (`WXAUTH_RATELIMIT_*`, limits-style strings such as
+Limits come from the settings (`WXAUTH_RATELIMIT_*`, limits-style strings such as
 "30/minute;300/hour"). Storage is in-process (`memory://`, served by SweptMemoryStorage
 below) by default; several instances must share a Redis
 (`WXAUTH_RATELIMIT_STORAGE_URI=redis://…`) or each would allow the full limit on its own.
@@ -13,11 +13,12 @@ import os
 import threading
 import time
 
-from flask import current_app, g
+from flask import g
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from limits.storage import MemoryStorage
 
+from wxauth import settings
 from wxauth.extensions import limiter
 
 SCHEME = "wxauth-memory"
@@ -63,8 +64,8 @@ def storage_uri(value: str) -> str:
 
 
 def limit_from(name: str):
-    """A limit read from the config setting `name` at request time."""
-    return lambda: current_app.config[name]
+    """A limit read from the Settings field `name` at request time."""
+    return lambda: getattr(settings.current(), name)
 
 
 def by_user() -> str:
@@ -75,12 +76,10 @@ def by_user() -> str:
 # Applied to the API views (see wxauth/api/auth.py). The phone limits are checked after the
 # token is verified, so they can key on the user; each successful getuserphonenumber costs
 # the mini-program's owner money.
-login_per_ip = limiter.limit(limit_from("WXAUTH_RATELIMIT_LOGIN"), key_func=get_remote_address)
-phone_per_ip = limiter.limit(limit_from("WXAUTH_RATELIMIT_PHONE"), key_func=get_remote_address)
-phone_per_user = limiter.limit(limit_from("WXAUTH_RATELIMIT_PHONE_USER"), key_func=by_user)
-dashboard_login_per_ip = limiter.limit(
-    limit_from("WXAUTH_RATELIMIT_DASHBOARD_LOGIN"), key_func=get_remote_address, methods=["POST"]
-)
+login_per_ip = limiter.limit(limit_from("ratelimit_login"), key_func=get_remote_address)
+phone_per_ip = limiter.limit(limit_from("ratelimit_phone"), key_func=get_remote_address)
+phone_per_user = limiter.limit(limit_from("ratelimit_phone_user"), key_func=by_user)
+dashboard_login_per_ip = limiter.limit(limit_from("ratelimit_dashboard_login"), key_func=get_remote_address, methods=["POST"])
 
 
 def by_operator() -> str:

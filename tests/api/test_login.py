@@ -140,8 +140,8 @@ def test_unknown_appid_is_rejected(client, sandbox):
     assert_error(client.post("/api/auth/login", json={"code": code, "appid": "wxnotours"}), 400, "unknown_app")
 
 
-def test_require_phone_sets_needs_phone(api, app, monkeypatch):
-    monkeypatch.setitem(app.config, "WXAUTH_REQUIRE_PHONE", True)
+def test_require_phone_sets_needs_phone(api, app, override_settings):
+    override_settings(require_phone=True)
     session = api.login()
     assert session.body["needsPhone"] is True
 

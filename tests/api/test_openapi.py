@@ -139,7 +139,7 @@ def test_request_bodies_are_closed_and_bounded(spec):
 
 def test_the_login_appid_is_one_this_server_serves(spec, app):
     appid = spec["components"]["schemas"]["LoginRequest"]["properties"]["appid"]
-    assert appid["enum"] == [a.appid for a in app.config["WXAUTH_APPS"]]
+    assert appid["enum"] == list(app.extensions["wxauth.settings"].apps.appids)
 
 
 @pytest.mark.parametrize("code", ["abc def", "码", "tab\there", "\u200bzero-width"])

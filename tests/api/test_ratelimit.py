@@ -9,11 +9,9 @@ from wxauth.extensions import limiter
 
 
 @pytest.fixture()
-def limits(app, monkeypatch):
+def limits(app, override_settings):
     """Turn rate limiting on, with small limits, for one test."""
-    monkeypatch.setitem(app.config, "WXAUTH_RATELIMIT_LOGIN", "3/minute")
-    monkeypatch.setitem(app.config, "WXAUTH_RATELIMIT_PHONE", "100/minute")
-    monkeypatch.setitem(app.config, "WXAUTH_RATELIMIT_PHONE_USER", "2/minute")
+    override_settings(ratelimit_login="3/minute", ratelimit_phone="100/minute", ratelimit_phone_user="2/minute")
     with app.app_context():
         limiter.reset()
     yield
@@ -42,8 +40,8 @@ def test_limited_login_does_not_consume_the_code(client, sandbox, limits):
     assert client.post("/api/auth/login", json={"code": code}, environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 200
 
 
-def test_phone_is_limited_per_user(api, sandbox, limits, app, monkeypatch):
-    monkeypatch.setitem(app.config, "WXAUTH_RATELIMIT_LOGIN", "100/minute")
+def test_phone_is_limited_per_user(api, sandbox, limits, app, override_settings):
+    override_settings(ratelimit_login="100/minute")
     a = api.login()
     b = api.login()
     for _ in range(2):

@@ -81,8 +81,8 @@ def test_expired_session_is_rejected(api, app):
     assert_error(api.get("/api/me", s), 401, "invalid_token")
 
 
-def test_token_ttl_is_configurable(api, app, monkeypatch):
-    monkeypatch.setitem(app.config, "WXAUTH_TOKEN_TTL", 120)
+def test_token_ttl_is_configurable(api, app, override_settings):
+    override_settings(token_ttl=120)
     s = api.login()
     with app.app_context():
         session = db.session.scalar(select(ApiSession))
@@ -110,8 +110,8 @@ def test_profile_update(api):
     assert api.get("/api/me", s).get_json()["user"]["avatarUrl"] == "https://cdn.example.com/a.png"
 
 
-def test_profile_update_validation(api, app, monkeypatch):
-    monkeypatch.setitem(app.config, "WXAUTH_SANDBOX", False)  # only https outside sandbox
+def test_profile_update_validation(api, app, override_settings):
+    override_settings(sandbox=False)  # only https outside sandbox
     s = api.login()
     bad = [
         {},

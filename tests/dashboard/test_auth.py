@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from config import load_config
+from config import load_settings
 from tests.dashboard.conftest import PASSWORD
 from wxauth.services import operators
 
@@ -173,8 +173,10 @@ def test_a_new_password_signs_out_everywhere(signed_in_client, app):
     assert signed_in_client.sign_in("alice", "a-brand-new-password").status_code == 302
 
 
-def test_password_is_stored_as_a_strong_hash(app, monkeypatch):
-    monkeypatch.delitem(app.config, "WXAUTH_PASSWORD_HASH_METHOD")  # production's method
+def test_password_is_stored_as_a_strong_hash(app, override_settings):
+    from config import Settings
+
+    override_settings(password_hash_method=Settings.password_hash_method)  # production's method
     with app.app_context():
         operator = operators.create("strong", PASSWORD)
     assert operator.password_hash.startswith("scrypt:")
@@ -186,10 +188,10 @@ def test_session_cookie_flags(dashboard, operator):
     cookie = resp.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     # Sandbox serves plain http locally; everywhere else the cookie is Secure.
-    production = load_config(
+    production = load_settings(
         {"WXAUTH_APPID": "wx1", "WXAUTH_SECRET": "s" * 32, "SECRET_KEY": "k" * 40, "WXAUTH_SERVER_NAME": "auth.example.com"},
         "/tmp",
-    )
+    ).flask_config()
     assert production["SESSION_COOKIE_SECURE"] is True
     assert production["SESSION_COOKIE_HTTPONLY"] is True and production["SESSION_COOKIE_SAMESITE"] == "Lax"
 

@@ -104,8 +104,8 @@ def test_demo_seed_if_empty_runs_once(runner, app):
         assert db.session.scalar(select(func.count()).select_from(User)) == 5
 
 
-def test_demo_commands_refuse_outside_sandbox(runner, app, monkeypatch):
-    monkeypatch.setitem(app.config, "WXAUTH_SANDBOX", False)
+def test_demo_commands_refuse_outside_sandbox(runner, app, override_settings):
+    override_settings(sandbox=False)
     for args in (["demo", "operator"], ["demo", "seed", "--users", "5"]):
         result = runner.invoke(args=args)
         assert result.exit_code == 1

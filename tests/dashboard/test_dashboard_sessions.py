@@ -66,8 +66,8 @@ def test_idle_and_old_sessions_end(signed_in_client, app, column, age):
     assert signed_in_client.response("dashboard.overview").status_code == 302
 
 
-def test_the_timeouts_are_settings(signed_in_client, app, monkeypatch):
-    monkeypatch.setitem(app.config, "WXAUTH_DASHBOARD_IDLE_MINUTES", 5)
+def test_the_timeouts_are_settings(signed_in_client, app, override_settings):
+    override_settings(dashboard_idle_minutes=5)
     with app.app_context():
         db.session.execute(update(DashboardSession).values(last_seen_at=utcnow() - timedelta(minutes=6)))
         db.session.commit()

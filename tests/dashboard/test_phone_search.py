@@ -18,8 +18,8 @@ def masked_user(app):
 
 
 @pytest.fixture()
-def budget(app, monkeypatch):
-    monkeypatch.setitem(app.config, "WXAUTH_RATELIMIT_DASHBOARD_PHONE_SEARCH", "5/hour")
+def budget(override_settings):
+    override_settings(ratelimit_dashboard_phone_search="5/hour")
     return 5
 
 

@@ -84,11 +84,13 @@ def test_filter_by_phone_bound(signed_in_client, people):
     assert ids(signed_in_client.page("dashboard.users", phone="unbound")) == [people["kevin"], people["anon"]]
 
 
-def test_filter_by_app(signed_in_client, people, app, monkeypatch):
-    from config import MiniApp
+def test_filter_by_app(signed_in_client, people, app, override_settings):
+    from config import Apps, MiniApp
+    from wxauth import settings
 
     other = MiniApp("wxother0000000001", "secret-" + "x" * 24, "Other shop")
-    monkeypatch.setitem(app.config, "WXAUTH_APPS", [*app.config["WXAUTH_APPS"], other])
+    with app.app_context():
+        override_settings(apps=Apps([*settings.apps(), other]))
     with app.app_context():
         shop = factories.user(appid=other.appid, nickname="店员").id
     assert ids(signed_in_client.page("dashboard.users", app=other.appid)) == [shop]

@@ -95,7 +95,7 @@ def test_login_errcodes_map_to_our_errors(client, sandbox, app, errcode, status,
     code, _ = sandbox.login_code()
     sandbox.fault("jscode2session", errcode=errcode)
     body = assert_error(_login(client, code), status, error)
-    assert app.config["WXAUTH_APPS"][0].secret not in body["message"]
+    assert app.extensions["wxauth.settings"].apps.default.secret not in body["message"]
     with app.app_context():
         event = db.session.scalar(select(LoginEvent))
     assert (event.outcome, event.wechat_errcode) == (error, errcode)
@@ -107,7 +107,7 @@ def test_misconfiguration_is_logged_for_the_operator_without_the_secret(client, 
     with caplog.at_level("DEBUG"):
         _login(client, code)
     assert "40125" in caplog.text
-    assert app.config["WXAUTH_APPS"][0].secret not in caplog.text
+    assert app.extensions["wxauth.settings"].apps.default.secret not in caplog.text
     assert code not in caplog.text
 
 

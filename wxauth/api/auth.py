@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, jsonify, request
+from flask import g, jsonify, request
 
-from wxauth import ratelimit
+from wxauth import ratelimit, settings
 from wxauth.api import bp
 from wxauth.api.helpers import app_for, code_field, json_body, resolve_app, string_field, token_required
 from wxauth.api.serializers import iso, user_json
@@ -35,7 +35,7 @@ def login_view():
     if (req.encrypted_data is None) != (req.iv is None):
         raise invalid_request("encryptedData and iv go together.")
     result = login(app, req, ClientInfo.from_request(request))
-    needs_phone = current_app.config["WXAUTH_REQUIRE_PHONE"] and result.user.phone_number is None
+    needs_phone = settings.current().require_phone and result.user.phone_number is None
     return jsonify(
         token=result.token,
         expiresAt=iso(result.session.expires_at),

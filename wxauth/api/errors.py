@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, jsonify, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from wxauth import settings
 from wxauth.errors import AppError
 from wxauth.extensions import db
 
@@ -68,7 +69,7 @@ def register_error_handlers(app: Flask) -> None:
         if exc.code == 429:
             message = f"Too many requests ({exc.description}); slow down and retry later."
         elif exc.code == 413:
-            message = f"The body is over the {current_app.config['MAX_CONTENT_LENGTH'] // 1024} KiB limit."
+            message = f"The body is over the {settings.current().max_content_length // 1024} KiB limit."
         response = error_response(code, message, exc.code or 500)
         for name, value in exc.get_headers():
             if name.lower() != "content-type":  # e.g. Allow on 405

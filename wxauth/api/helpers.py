@@ -9,6 +9,7 @@ from flask import current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from config import MiniApp
+from wxauth import settings
 from wxauth.errors import AppError, invalid_request
 from wxauth.services import sessions
 
@@ -24,7 +25,7 @@ def json_body() -> dict:
     if not request.is_json:
         raise invalid_request("Send a JSON object with Content-Type: application/json.")
     raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH, chunked or not: 413
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    limit = settings.current().max_content_length
     if limit is not None and len(raw) >= limit and request.content_length is None:
         raise RequestEntityTooLarge()  # a chunked body cut at the limit is still too large
     try:
@@ -66,14 +67,14 @@ def code_field(body: dict, name: str = "code") -> str:
 
 def resolve_app(body: dict | None = None, appid: str | None = None) -> MiniApp:
     """The mini-program a request is for: `appid` in the body, else the default (first) app."""
-    apps: list[MiniApp] = current_app.config["WXAUTH_APPS"]
+    apps = settings.apps()
     if appid is None and body is not None:
         appid = string_field(body, "appid", max_length=64)
     if appid is None:
-        return apps[0]
-    for app in apps:
-        if app.appid == appid:
-            return app
+        return apps.default
+    app = apps.get(appid)
+    if app is not None:
+        return app
     raise AppError("unknown_app", "This server does not serve that appid.", 400)
 
 

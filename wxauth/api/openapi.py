@@ -9,8 +9,9 @@ from __future__ import annotations
 from copy import deepcopy
 from functools import lru_cache
 
-from flask import current_app, jsonify
+from flask import jsonify
 
+from wxauth import settings
 from wxauth.api import bp
 from wxauth.api.helpers import BLOB_MAX, CODE_MAX, CODE_PATTERN
 from wxauth.services.profile import AVATAR_URL_MAX, NICKNAME_MAX
@@ -329,4 +330,4 @@ def document(appids: tuple[str, ...]) -> dict:
 
 @bp.get("/openapi.json")
 def openapi_view():
-    return jsonify(document(tuple(app.appid for app in current_app.config["WXAUTH_APPS"])))
+    return jsonify(document(settings.apps().appids))

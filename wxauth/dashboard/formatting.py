@@ -6,9 +6,10 @@ import re
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_login import current_user
 
+from wxauth import settings
 from wxauth.models.operators import DEFAULT_TIME_ZONE
 
 MASK = "****"
@@ -82,10 +83,7 @@ def user_agent(ua: str | None) -> str:
 
 
 def app_name(appid: str | None) -> str:
-    for app in current_app.config["WXAUTH_APPS"]:
-        if app.appid == appid:
-            return app.name
-    return appid or "—"
+    return settings.apps().name_of(appid) or appid or "—"
 
 
 def now_local() -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from wxauth import settings
 from wxauth.dashboard import bp
 from wxauth.dashboard.labels import LOGIN_OUTCOMES
 from wxauth.dashboard.queries import Filters, choice, date_range, in_date_range, person_search, text
@@ -33,7 +34,7 @@ class LoginFilters(Filters):
     def parse(cls, args: MultiDict) -> LoginFilters:
         errors: list[str] = []
         start, end = date_range(args, errors)
-        apps = {a.appid for a in current_app.config["WXAUTH_APPS"]}
+        apps = settings.apps().appids
         filters = cls(
             outcome=choice(args.get("outcome"), {FAILED, *LOGIN_OUTCOMES}),
             app=choice(args.get("app"), apps),

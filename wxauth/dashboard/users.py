@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from wxauth import settings
 from wxauth.dashboard import bp
 from wxauth.dashboard.formatting import mask_phone
 from wxauth.dashboard.queries import (
@@ -42,7 +43,7 @@ class UserFilters(Filters):
 
     @classmethod
     def parse(cls, args: MultiDict) -> UserFilters:
-        apps = {a.appid for a in current_app.config["WXAUTH_APPS"]}
+        apps = settings.apps().appids
         return cls(q=text(args.get("q")), app=choice(args.get("app"), apps), phone=choice(args.get("phone"), PHONE_CHOICES))
 
     @property
@@ -64,12 +65,12 @@ class UserFilters(Filters):
 
 
 def app_choices() -> list[tuple[str, str]]:
-    return [(a.appid, f"{a.name} ({a.appid})") for a in current_app.config["WXAUTH_APPS"]]
+    return settings.apps().choices()
 
 
 # Whole-number phone searches of the list and its CSV export share one budget per operator.
 phone_search_limit = limiter.shared_limit(
-    limit_from("WXAUTH_RATELIMIT_DASHBOARD_PHONE_SEARCH"),
+    limit_from("ratelimit_dashboard_phone_search"),
     scope="dashboard-phone-search",
     key_func=by_operator,
     exempt_when=lambda: not is_phone_search(request.args.get("q")),

@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from werkzeug.security import check_password_hash
 
+from wxauth import settings
 from wxauth.services import operators
 
 demo_cli = AppGroup("demo", help="Demo data for sandbox mode (refused outside it).")
@@ -19,7 +20,7 @@ DEMO_OPERATOR = "demo"
 
 
 def _sandbox_only() -> None:
-    if not current_app.config["WXAUTH_SANDBOX"]:
+    if not settings.current().sandbox:
         raise click.ClickException(
             "demo commands only run in sandbox mode (WXAUTH_SANDBOX=1): they would fill a real database with fake users"
         )

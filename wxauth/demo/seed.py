@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import insert, select
 
+from wxauth import settings
 from wxauth.demo import people
 from wxauth.extensions import db
 from wxauth.models import ApiSession, Failure, LoginEvent, PhoneBind, User, utcnow
@@ -76,8 +76,8 @@ class Simulation:
         self.rng = rng
         self.now = now
         self.start = now - timedelta(days=days)
-        self.apps = [a.appid for a in current_app.config["WXAUTH_APPS"]]
-        self.ttl = timedelta(seconds=current_app.config["WXAUTH_TOKEN_TTL"])
+        self.apps = list(settings.apps().appids)
+        self.ttl = timedelta(seconds=settings.current().token_ttl)
         first_day = self.start.astimezone(CHINA).date()
         self.days = [first_day + timedelta(days=i) for i in range(days + 1)]
         # Growth from half to one and a half times the average, times the weekday shape.

@@ -14,7 +14,7 @@ bp = Blueprint("sandbox", __name__, url_prefix="/_sandbox")
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["wxauth.sandbox"] = SandboxStore(app.config["WXAUTH_SANDBOX_DB"])
+    app.extensions["wxauth.sandbox"] = SandboxStore(app.extensions["wxauth.settings"].sandbox_db)
     from wxauth.sandbox import control, simulator, wechat_api  # noqa: F401 - registers the views on bp
 
     app.register_blueprint(bp)

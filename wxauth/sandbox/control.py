@@ -12,8 +12,9 @@ import os
 import re
 import time
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 
+from wxauth import settings
 from wxauth.errors import AppError, invalid_request
 from wxauth.sandbox import bp, store
 from wxauth.wechat import crypto
@@ -47,8 +48,9 @@ def _body() -> dict:
 
 
 def _appid(body: dict) -> str:
-    appid = body.get("appid") or current_app.config["WXAUTH_APPS"][0].appid
-    if appid not in {a.appid for a in current_app.config["WXAUTH_APPS"]}:
+    apps = settings.apps()
+    appid = body.get("appid") or apps.default.appid
+    if appid not in apps:
         raise AppError("unknown_app", "This server does not serve that appid.", 400)
     return appid
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, current_app, render_template, send_from_directory
+from flask import abort, render_template, send_from_directory
 
+from wxauth import settings
 from wxauth.sandbox import bp
 
 KIT_DIR = Path(__file__).resolve().parents[2] / "clients" / "miniprogram"
@@ -26,7 +27,7 @@ CSP = (
 
 @bp.get("/")
 def simulator():
-    page = render_template("sandbox/simulator.html", apps=current_app.config["WXAUTH_APPS"])
+    page = render_template("sandbox/simulator.html", apps=settings.apps())
     return page, {"Content-Security-Policy": CSP}
 
 

@@ -6,8 +6,9 @@ import socket
 import struct
 import time
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 
+from wxauth import settings
 from wxauth.sandbox import bp, store
 
 ERRMSG = {
@@ -78,10 +79,8 @@ def _cut_off():
 
 
 def _app_secret(appid: str | None) -> str | None:
-    for app in current_app.config["WXAUTH_APPS"]:
-        if app.appid == appid:
-            return app.secret
-    return None
+    app = settings.apps().get(appid)
+    return app.secret if app is not None else None
 
 
 def _check_credentials(appid: str | None, secret: str | None) -> int:

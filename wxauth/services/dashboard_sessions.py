@@ -11,9 +11,9 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select, update
 
+from wxauth import settings
 from wxauth.extensions import db
 from wxauth.models import DashboardSession, Operator, utcnow
 from wxauth.services import ClientInfo
@@ -58,8 +58,9 @@ def resume(token: str | None, now: datetime | None = None) -> Operator | None:
     if row is None:
         return None
     session, operator = row
-    idle = timedelta(minutes=current_app.config["WXAUTH_DASHBOARD_IDLE_MINUTES"])
-    lifetime = timedelta(hours=current_app.config["WXAUTH_DASHBOARD_SESSION_HOURS"])
+    config = settings.current()
+    idle = timedelta(minutes=config.dashboard_idle_minutes)
+    lifetime = timedelta(hours=config.dashboard_session_hours)
     if (
         session.ended_at is not None
         or operator.disabled

@@ -1,15 +1,15 @@
 """Recording login attempts, failures and phone binds.
 
-A failure to record must never break a login. A successful login's event rides in the
-login's own transaction (`add_login`): committed together, so every login answered 200 has
-its event even after a crash; if the insert fails, the login is written again without it.
-Every other record is written after the work it describes, in its own short transaction on
-its own connection (`record_login`, `record_failure`).
+A failure to record must never break a login. A successful login's event is written with
+the login's own rows (services.login_writes), so every login answered 200 has its event even
+after a crash. Every other record is written after the work it describes, in its own short
+transaction on its own connection (`record_login`, `record_failure`).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import insert
@@ -23,43 +23,28 @@ from wxauth.services import ClientInfo
 log = logging.getLogger("wxauth.events")
 
 
-class NotRecorded(Exception):
-    """A login's event could not be added: its transaction is void, redo it without the event."""
-
-
-def add_login(
+def login_values(
     *,
     client: ClientInfo,
-    appid: str,
-    openid: str,
-    user_id: int,
-    upstream_ms: int | None,
-    is_new_user: bool,
-) -> None:
-    """Add a successful login's event to the caller's open transaction (which commits it).
-
-    On failure this logs why and raises NotRecorded; the caller then writes the login
-    again without its event (services.login). No savepoint guards the insert: on
-    PostgreSQL that pair of statements was two of a login's seven round trips, paid on
-    every login for a failure that practically never happens.
-    """
-    LOGINS.labels("success").inc()  # the login succeeds even if its event cannot be added
-    values = _login_values(
-        client=client,
-        outcome="success",
-        appid=appid,
-        openid=openid,
-        user_id=user_id,
-        wechat_errcode=None,
-        upstream_ms=upstream_ms,
-        is_new_user=is_new_user,
-    )
-    db.session.flush()  # the login's own pending writes fail loudly, before the guarded insert
-    try:
-        db.session.connection().execute(_insert(LoginEvent), values)
-    except Exception as exc:  # noqa: BLE001 - recording is best effort by design; the log says why
-        log.exception("could not record login_events (success)")
-        raise NotRecorded from exc
+    outcome: str,
+    appid: str | None,
+    openid: str | None = None,
+    wechat_errcode: int | None = None,
+    upstream_ms: int | None = None,
+    now: datetime | None = None,
+) -> dict:
+    """A login_events row, but for its user_id and is_new_user (the one source of its shape)."""
+    return {
+        "created_at": now or utcnow(),
+        "appid": appid,
+        "openid": openid,
+        "outcome": outcome,
+        "wechat_errcode": wechat_errcode,
+        "upstream_ms": upstream_ms,
+        "ip": client.ip,
+        "user_agent": client.user_agent,
+        "request_id": current_request_id(),
+    }
 
 
 def record_login(
@@ -71,43 +56,18 @@ def record_login(
     user_id: int | None = None,
     wechat_errcode: int | None = None,
     upstream_ms: int | None = None,
-    is_new_user: bool = False,
 ) -> None:
+    """Record a login attempt that did not log in (a success rides in the login's own writes)."""
     LOGINS.labels(outcome).inc()
-    _write(
-        LoginEvent,
-        **_login_values(
-            client=client,
-            outcome=outcome,
-            appid=appid,
-            openid=openid,
-            user_id=user_id,
-            wechat_errcode=wechat_errcode,
-            upstream_ms=upstream_ms,
-            is_new_user=is_new_user,
-        ),
+    values = login_values(
+        client=client, outcome=outcome, appid=appid, openid=openid, wechat_errcode=wechat_errcode, upstream_ms=upstream_ms
     )
+    _write(LoginEvent, **values, user_id=user_id, is_new_user=False)
 
 
 def count_login_success() -> None:
-    """Count a login whose event was written by the login's own statement (services.login)."""
+    """Count a login whose event was written with the login (services.login_writes)."""
     LOGINS.labels("success").inc()
-
-
-def _login_values(*, client: ClientInfo, outcome: str, appid, openid, user_id, wechat_errcode, upstream_ms, is_new_user) -> dict:
-    return {
-        "created_at": utcnow(),
-        "appid": appid,
-        "openid": openid,
-        "user_id": user_id,
-        "outcome": outcome,
-        "wechat_errcode": wechat_errcode,
-        "upstream_ms": upstream_ms,
-        "is_new_user": is_new_user,
-        "ip": client.ip,
-        "user_agent": client.user_agent,
-        "request_id": current_request_id(),
-    }
 
 
 def record_failure(

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from flask import current_app
 from sqlalchemy import and_, case, delete, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from wxauth import settings
 from wxauth.extensions import db
 from wxauth.models import Operator, SignInThrottle, utcnow
 from wxauth.models.operators import DEFAULT_TIME_ZONE
@@ -58,9 +58,9 @@ def _hash(password: str) -> str:
 
 
 def _method() -> str:
-    """werkzeug's scrypt, slow on purpose; only the test suite sets WXAUTH_PASSWORD_HASH_METHOD
-    (no environment variable reaches it) to a cheap one."""
-    return current_app.config.get("WXAUTH_PASSWORD_HASH_METHOD", "scrypt")
+    """werkzeug's scrypt, slow on purpose; only the test suite lowers it (no environment
+    variable reaches Settings.password_hash_method)."""
+    return settings.current().password_hash_method
 
 
 def _decoy_hash() -> str:

@@ -8,13 +8,14 @@ from flask import current_app
 from sqlalchemy import select
 
 from config import MiniApp
+from wxauth import settings
 from wxauth.errors import AppError
 from wxauth.extensions import db
 from wxauth.metrics import PHONE_CALLS
 from wxauth.models import User, utcnow
-from wxauth.security import SealError, unseal
+from wxauth.security import SealError
 from wxauth.services import ClientInfo, events
-from wxauth.services.login import SESSION_KEY_PURPOSE, decrypt_failed
+from wxauth.services.session_keys import decrypt_failed, unseal_session_key
 from wxauth.wechat import crypto
 from wxauth.wechat.errors import WeChatError, WeChatUnavailable, phone_error, unavailable_error
 
@@ -72,11 +73,11 @@ def bind_by_encrypted(app: MiniApp, user: User, encrypted_data: str, iv: str, cl
     if not row.session_key_ciphertext:
         raise fail(crypto.NO_SESSION_KEY)
     try:
-        session_key = unseal(current_app.config["SECRET_KEY"], SESSION_KEY_PURPOSE, row.session_key_ciphertext)
+        session_key = unseal_session_key(settings.current().secret_key, row.session_key_ciphertext)
     except SealError:
         raise fail(crypto.NO_SESSION_KEY) from None
     try:
-        data = crypto.decrypt(session_key, encrypted_data, iv, app.appid, max_age=current_app.config["WXAUTH_WATERMARK_MAX_AGE"])
+        data = crypto.decrypt(session_key, encrypted_data, iv, app.appid, max_age=settings.current().watermark_max_age)
     except crypto.DecryptError as exc:
         raise fail(exc.reason) from None
     phone = _phone(data)

@@ -6,8 +6,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import current_app
-
+from wxauth import settings
 from wxauth.errors import invalid_request
 from wxauth.extensions import db
 from wxauth.models import User
@@ -56,7 +55,7 @@ def clean_avatar_url(value) -> str:
     value = value.strip()
     if len(value) > AVATAR_URL_MAX:
         raise invalid_request(f"avatarUrl must be at most {AVATAR_URL_MAX} characters.")
-    allowed = ("https", "http") if current_app.config["WXAUTH_SANDBOX"] else ("https",)
+    allowed = ("https", "http") if settings.current().sandbox else ("https",)
     if not value.isascii() or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise invalid_request("avatarUrl must be a URL in ASCII (percent-encode other characters).")
     if any(ch in _NOT_IN_URLS for ch in value):
