@@ -29,9 +29,10 @@ def prod(tmp_path):
 
 def test_an_unknown_host_is_refused_before_any_redirect(prod):
     client = prod().test_client()
-    resp = client.get("/dashboard", headers={"Host": "evil.example"})
-    assert resp.status_code == 400
-    assert "evil.example" not in resp.headers.get("Location", "")
+    for path in ("/dashboard", "/dashboard/", "/dashboard/users"):
+        resp = client.get(path, headers={"Host": "evil.example"})
+        assert resp.status_code == 400
+        assert "evil.example" not in resp.headers.get("Location", "")
     resp = client.get("/api/me", headers={"Host": "evil.example"})
     assert resp.status_code == 400 and resp.get_json()["error"] == "invalid_request"
 

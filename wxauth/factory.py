@@ -59,7 +59,6 @@ def create_app(
     register_extensions(app)
     register_wechat(app, loaded)
     register_blueprints(app, loaded)
-    register_error_handlers(app)
     register_commands(app)
     return app
 
@@ -109,18 +108,17 @@ def register_wechat(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask, settings: Settings) -> None:
-    from wxauth import api, dashboard, health, metrics
+    from wxauth import api, dashboard, errors, health, metrics
 
-    app.register_blueprint(api.bp)
+    errors.init_app(app)
+    api.init_app(app)
     app.register_blueprint(metrics.bp)
-    csrf.exempt(api.bp)  # bearer tokens, not cookies: CSRF does not apply
     app.register_blueprint(health.bp)
     dashboard.init_app(app)  # cookie sessions: CSRF applies to every form
     if settings.sandbox:
         from wxauth import sandbox
 
         sandbox.init_app(app)
-        csrf.exempt(sandbox.bp)
         log.warning(
             "SANDBOX MODE: WeChat is simulated at /_sandbox/ (no real AppID configured). "
             "Set WXAUTH_APPID/WXAUTH_SECRET and WXAUTH_SANDBOX=0 for production."
@@ -129,12 +127,6 @@ def register_blueprints(app: Flask, settings: Settings) -> None:
         from wxauth import bench
 
         bench.init_app(app)
-
-
-def register_error_handlers(app: Flask) -> None:
-    from wxauth.api.errors import register_error_handlers as register_api
-
-    register_api(app)
 
 
 def register_commands(app: Flask) -> None:

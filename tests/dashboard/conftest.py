@@ -9,8 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 from flask import url_for
 
-from wxauth.dashboard import stats
-from wxauth.services import operators
+from wxauth.services import operators, overview
 
 PASSWORD = "correct-horse-battery"
 
@@ -82,8 +81,8 @@ def overview_clock(monkeypatch):
     "today" cannot become yesterday between writing its rows and reading the page."""
 
     def stop(at: datetime | None = None) -> datetime:
-        at = at or stats.utcnow()
-        monkeypatch.setattr(stats, "utcnow", lambda: at)
+        at = at or overview.utcnow()
+        monkeypatch.setattr(overview, "utcnow", lambda: at)
         return at
 
     return stop

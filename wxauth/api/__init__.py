@@ -1,7 +1,20 @@
 """The mini-program's JSON API, at /api. JSON in, JSON out, bearer tokens, no CSRF."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from wxauth.api.errors import http_error_json, json_errors
+from wxauth.errors import answer_unmatched
+from wxauth.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+json_errors(bp)
 
-from wxauth.api import auth, me, openapi  # noqa: E402,F401 - registers the views on bp
+
+def init_app(app: Flask) -> None:
+    from wxauth.api import auth, me, openapi  # noqa: F401 - their routes are declared on bp
+
+    csrf.exempt(bp)  # bearer tokens, not cookies: CSRF does not apply
+    app.register_blueprint(bp)
+    answer_unmatched(app, "/api/", http_error_json)

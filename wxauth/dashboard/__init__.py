@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
+from wxauth.errors import answer_unmatched, propagate_in_tests
 from wxauth.extensions import login_manager
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -45,7 +46,8 @@ SECURITY_HEADERS = {
 
 
 def init_app(app: Flask) -> None:
-    from wxauth.dashboard import formatting
+    # The view modules declare their routes on bp; importing them is what adds the routes.
+    from wxauth.dashboard import audit, auth, exports, failures, formatting, logins, overview, settings, users  # noqa: F401
     from wxauth.dashboard.auth import load_operator
 
     login_manager.user_loader(load_operator)
@@ -54,7 +56,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     formatting.register(app)
     app.register_blueprint(bp)
-    app.extensions.setdefault("wxauth.error_pages", {})[bp.url_prefix + "/"] = http_error
+    answer_unmatched(app, "/dashboard/", http_error)
 
 
 @bp.before_request
@@ -76,15 +78,13 @@ def security_headers(response):
 
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
+    if isinstance(exc, SecurityError):  # an untrusted Host: no URL of a page can be built for it
+        return exc
     return render_template("dashboard/error.html", error=exc), exc.code or 500
 
 
 @bp.errorhandler(Exception)
 def unexpected(exc: Exception):
-    if current_app.testing and current_app.config.get("PROPAGATE_EXCEPTIONS") is not False:
-        raise exc
+    propagate_in_tests(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
     return render_template("dashboard/error.html", error=InternalServerError()), 500
-
-
-from wxauth.dashboard import audit, auth, exports, failures, logins, overview, settings, users  # noqa: E402,F401 - registers the views on bp

@@ -88,13 +88,13 @@ def overview_refresh() -> None:
     """
     import time
 
-    from wxauth.dashboard import rollup, totals
     from wxauth.models import utcnow
+    from wxauth.services import activity_counts, overview_totals
 
     started = time.monotonic()
     now = utcnow()
-    rollup.ensure_rolled(now)
+    activity_counts.ensure_rolled(now)
     click.echo(f"activity counts: up to date ({time.monotonic() - started:.1f} s)")
     started = time.monotonic()
-    totals.count(now)
+    overview_totals.count(now)
     click.echo(f"user totals and active users: counted ({time.monotonic() - started:.1f} s)")

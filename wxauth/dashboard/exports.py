@@ -15,11 +15,10 @@ from typing import Any, Callable, Iterable, Iterator
 from flask import Response, request, stream_with_context
 
 from wxauth.dashboard import bp
-from wxauth.dashboard.failures import FailureFilters
+from wxauth.dashboard.filters import FailureFilters, LoginFilters, UserFilters
 from wxauth.dashboard.formatting import mask_phone, operator_zone
 from wxauth.dashboard.labels import reason_hint
-from wxauth.dashboard.logins import LoginFilters
-from wxauth.dashboard.users import UserFilters, audit_phone_search, phone_search_limit
+from wxauth.dashboard.phone_search import audit_phone_search, phone_search_limit
 from wxauth.models import utcnow
 
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection),

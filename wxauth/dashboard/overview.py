@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import render_template
 
-from wxauth.dashboard import bp, charts, stats
+from wxauth.dashboard import bp, charts
+from wxauth.dashboard.formatting import operator_zone
+from wxauth.services import overview as figures
 
 
 @bp.get("/")
 def overview():
-    data = stats.overview()
+    data = figures.overview(operator_zone())
     days = data.days
     return render_template(
         "dashboard/overview/index.html",

@@ -2,86 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 
 from wxauth import settings
 from wxauth.dashboard import bp
-from wxauth.dashboard.formatting import mask_phone
+from wxauth.dashboard.filters import PHONE_CHOICES, UserFilters
+from wxauth.dashboard.phone_search import audit_phone_search, phone_search_limit
 from wxauth.dashboard.queries import (
     MAX_ID,
-    Filters,
     active_sessions,
-    choice,
-    is_phone_search,
-    searches_nicknames,
-    text,
-    unindexed,
-    user_search,
 )
-from wxauth.extensions import db, limiter
+from wxauth.extensions import db
 from wxauth.models import Failure, LoginEvent, Operator, PhoneReveal, User
-from wxauth.ratelimit import by_operator, limit_from
 from wxauth.security import fingerprint
-from wxauth.services import ClientInfo, audit, user_admin
+from wxauth.services import user_admin
 
-PHONE_CHOICES = {"bound": "Phone bound 已绑定", "unbound": "No phone 未绑定"}
 HISTORY = 20
-
-
-@dataclass
-class UserFilters(Filters):
-    model = User
-
-    q: str | None = None
-    app: str | None = None
-    phone: str | None = None
-
-    @classmethod
-    def parse(cls, args: MultiDict) -> UserFilters:
-        apps = settings.apps().appids
-        return cls(q=text(args.get("q")), app=choice(args.get("app"), apps), phone=choice(args.get("phone"), PHONE_CHOICES))
-
-    @property
-    def scans(self) -> bool:
-        return bool(self.q) and searches_nicknames(self.q)
-
-    def statement(self):
-        stmt = select(User)
-        if self.app:
-            stmt = stmt.where(unindexed(User.appid, self.scans) == self.app)
-        phone = unindexed(User.phone_number, self.scans)
-        if self.phone == "bound":
-            stmt = stmt.where(phone.is_not(None))
-        elif self.phone == "unbound":
-            stmt = stmt.where(phone.is_(None))
-        if self.q:
-            stmt = stmt.where(user_search(self.q))
-        return stmt
-
-
-def app_choices() -> list[tuple[str, str]]:
-    return settings.apps().choices()
-
-
-# Whole-number phone searches of the list and its CSV export share one budget per operator.
-phone_search_limit = limiter.shared_limit(
-    limit_from("ratelimit_dashboard_phone_search"),
-    scope="dashboard-phone-search",
-    key_func=by_operator,
-    exempt_when=lambda: not is_phone_search(request.args.get("q")),
-)
-
-
-def audit_phone_search(filters: UserFilters) -> None:
-    """Write a whole-number phone search to the audit, its number masked."""
-    if is_phone_search(filters.q):
-        detail = f"{request.endpoint.removeprefix('dashboard.')}: q={mask_phone(filters.q.strip())}"
-        audit.record(current_user, audit.PHONE_SEARCH, detail, ClientInfo.from_request(request))
 
 
 @bp.get("/users")
@@ -94,7 +32,7 @@ def users():
         "dashboard/users/index.html",
         filters=filters,
         page=page,
-        apps=app_choices(),
+        apps=settings.apps().choices(),
         phone_choices=list(PHONE_CHOICES.items()),
     )
 

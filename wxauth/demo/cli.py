@@ -84,10 +84,10 @@ def demo_seed(count: int, days: int, rng_seed: int | None, if_empty: bool) -> No
         f"{counts.phone_binds:,} phone binds and {counts.sessions:,} sessions in {time.monotonic() - started:.1f} s."
     )
     # What the overview would otherwise count on its first look (seconds, at this size).
-    from wxauth.dashboard import rollup, totals
     from wxauth.models import utcnow
+    from wxauth.services import activity_counts, overview_totals
 
     now = utcnow()
-    rollup.ensure_rolled(now)
-    totals.count(now)
+    activity_counts.ensure_rolled(now)
+    overview_totals.count(now)
     click.echo("Filled the overview's counts: its first look is as fast as any other.")

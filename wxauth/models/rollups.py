@@ -1,6 +1,6 @@
 """Activity counted per 15-minute slot, so the dashboard's charts need not scan millions of rows.
 
-Filled and read by wxauth/dashboard/rollup.py. A slot is `unix time // 900`: every time zone
+Filled and read by wxauth/services/activity_counts.py. A slot is `unix time // 900`: every time zone
 in use is a whole number of 15-minute steps from UTC, so local days are whole slots.
 """
 
@@ -35,7 +35,7 @@ class ActivityRollup(Base):
 
 class OverviewTotals(Base):
     """The overview's figures that need a scan of a big table, recounted in the background
-    (wxauth/dashboard/totals.py): one row, id 1."""
+    (wxauth/services/overview_totals.py): one row, id 1."""
 
     __tablename__ = "overview_totals"
 

@@ -8,13 +8,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from tests.dashboard import factories
-from wxauth.dashboard import rollup
 from wxauth.extensions import db
 from wxauth.models import ActivityCount, ActivityRollup, Failure, LoginEvent, utcnow
+from wxauth.services import activity_counts
 
 
 def brute(name: str, start, stop) -> int:
-    metric = rollup.METRICS[name]
+    metric = activity_counts.METRICS[name]
     stmt = select(func.count()).select_from(metric.model).where(metric.model.created_at >= start, metric.model.created_at < stop)
     if metric.where is not None:
         stmt = stmt.where(metric.where)
@@ -43,12 +43,12 @@ def test_sums_equal_counting_the_rows_for_any_intervals(app):
     rnd = random.Random(1)
     with app.app_context():
         seed_rows(now)
-        rollup.ensure_rolled(now)
+        activity_counts.ensure_rolled(now)
         assert db.session.scalar(select(func.count()).select_from(ActivityCount)) > 0
         for _ in range(25):
             # Bounds anywhere, most not on a slot: the edges are counted live.
             points = sorted(now - timedelta(seconds=rnd.randrange(0, 34 * 86400)) for _ in range(rnd.randrange(2, 6)))
-            got = rollup.counts(names, points)
+            got = activity_counts.counts(names, points)
             for name in names:
                 assert got[name] == [brute(name, a, b) for a, b in zip(points, points[1:], strict=False)], name
 
@@ -56,37 +56,37 @@ def test_sums_equal_counting_the_rows_for_any_intervals(app):
 def test_rows_newer_than_the_rolled_slots_are_counted_live(app):
     now = utcnow()
     with app.app_context():
-        rollup.ensure_rolled(now)
+        activity_counts.ensure_rolled(now)
         # Stamped two minutes ago but written after the roll, as a slow transaction would be.
         factories.login(created_at=now - timedelta(minutes=2))
         factories.login(created_at=now - timedelta(minutes=2))
-        assert rollup.counts(["login_success"], [now - timedelta(days=1), now])["login_success"] == [2]
+        assert activity_counts.counts(["login_success"], [now - timedelta(days=1), now])["login_success"] == [2]
 
 
 def test_rolling_is_incremental_and_idempotent(app):
     now = utcnow()
     with app.app_context():
         seed_rows(now, n=120, seed=3)
-        rollup.ensure_rolled(now)
+        activity_counts.ensure_rolled(now)
         state = db.session.get(ActivityRollup, 1)
-        assert state.end_slot == rollup.slot_at(now - rollup.GRACE)
-        assert state.first_slot == rollup.slot_at(now - rollup.KEEP)
+        assert state.end_slot == activity_counts.slot_at(now - activity_counts.GRACE)
+        assert state.first_slot == activity_counts.slot_at(now - activity_counts.KEEP)
         before = db.session.execute(select(ActivityCount.slot, ActivityCount.metric, ActivityCount.count)).all()
 
         later = now + timedelta(hours=2)
         factories.login(created_at=now + timedelta(minutes=30))
-        rollup.ensure_rolled(later)
+        activity_counts.ensure_rolled(later)
         db.session.expire_all()
         state = db.session.get(ActivityRollup, 1)
-        assert state.end_slot == rollup.slot_at(later - rollup.GRACE)
-        added = rollup.slot_at(now + timedelta(minutes=30))
+        assert state.end_slot == activity_counts.slot_at(later - activity_counts.GRACE)
+        added = activity_counts.slot_at(now + timedelta(minutes=30))
         row = db.session.get(ActivityCount, (added, "login_success"))
         assert row is not None and row.count == 1
         after = db.session.execute(select(ActivityCount.slot, ActivityCount.metric, ActivityCount.count)).all()
         assert set(before) <= set(after)
 
         # Rolling a range again (another process, a restart) gives the same rows.
-        rollup._roll(state.first_slot, state.end_slot)
+        activity_counts._roll(state.first_slot, state.end_slot)
         db.session.commit()
         again = db.session.execute(select(ActivityCount.slot, ActivityCount.metric, ActivityCount.count)).all()
         assert sorted(again) == sorted(after)
@@ -95,9 +95,9 @@ def test_rolling_is_incremental_and_idempotent(app):
 def test_a_long_pause_restarts_the_rolled_range(app):
     now = utcnow()
     with app.app_context():
-        rollup.ensure_rolled(now - timedelta(days=60))
+        activity_counts.ensure_rolled(now - timedelta(days=60))
         factories.login(created_at=now - timedelta(days=3))
-        rollup.ensure_rolled(now)
+        activity_counts.ensure_rolled(now)
         state = db.session.get(ActivityRollup, 1)
-        assert state.first_slot == rollup.slot_at(now - rollup.KEEP)
-        assert rollup.counts(["login_success"], [now - timedelta(days=10), now])["login_success"] == [1]
+        assert state.first_slot == activity_counts.slot_at(now - activity_counts.KEEP)
+        assert activity_counts.counts(["login_success"], [now - timedelta(days=10), now])["login_success"] == [1]

@@ -1,7 +1,7 @@
 """The overview's numbers: totals, per-day series and phone-API usage.
 
-Counts of rows in a time range come from the per-slot counts (rollup.py); the figures that
-need a scan of a whole table are counted in the background (totals.py); the commonest
+Counts of rows in a time range come from the per-slot counts (activity_counts.py); the
+figures that need a scan of a whole table are counted in the background (overview_totals.py); the commonest
 phone-code failures are one indexed 30-day query. So the page reads no more than a few
 thousand rows, however many millions of events there are.
 """
@@ -9,15 +9,13 @@ thousand rows, however many millions of events there are.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from sqlalchemy import func, select
 
-from wxauth.dashboard import rollup, totals
-from wxauth.dashboard.formatting import operator_zone
-from wxauth.dashboard.queries import local_midnight
 from wxauth.extensions import db
 from wxauth.models import Failure, utcnow
+from wxauth.services import activity_counts, overview_totals
 
 CHART_DAYS = 30
 
@@ -75,7 +73,7 @@ def phone_failure_reasons(since: datetime, limit: int = 5) -> list[tuple[str, in
 @dataclass(frozen=True)
 class Overview:
     computed_at: datetime
-    totals_at: datetime  # when users, phone_bound and active_7d were counted (totals.py)
+    totals_at: datetime  # when users, phone_bound and active_7d were counted (overview_totals.py)
     days: list[date]
     totals: Totals
     registrations: list[int]
@@ -87,22 +85,25 @@ class Overview:
     phone_reasons: list[tuple[str, int | None, int]]
 
 
-def overview() -> Overview:
-    """Everything on the overview page, in the operator's time zone."""
-    zone = operator_zone()
+def overview(zone: tzinfo) -> Overview:
+    """Everything on the overview page, its days those of `zone` (the operator's time zone).
+
+    It brings the per-slot counts up to date first (writing and committing them), and may
+    start the background recount of the totals (overview_totals.current).
+    """
     now = utcnow()
     today = now.astimezone(zone).date()
     days = chart_days(today)
     day, week, month = now - timedelta(days=1), now - timedelta(days=7), now - timedelta(days=30)
-    rollup.ensure_rolled(now)
-    bounds = [local_midnight(d) for d in days] + [local_midnight(days[-1] + timedelta(days=1))]
-    daily = rollup.counts(["registration", "login_success", "login_failed", "failure"], bounds)
+    activity_counts.ensure_rolled(now)
+    bounds = [_midnight(d, zone) for d in days + [days[-1] + timedelta(days=1)]]
+    daily = activity_counts.counts(["registration", "login_success", "login_failed", "failure"], bounds)
     # Three intervals, [30 days ago, 7 days ago), [7 days, 24 hours), [24 hours ago, now):
     # the last is "24 h", the last two "7 days", all three "30 days".
-    recent = rollup.counts(list(rollup.METRICS), [month, week, day, now])
+    recent = activity_counts.counts(list(activity_counts.METRICS), [month, week, day, now])
     last_day = {name: values[-1] for name, values in recent.items()}
     last_month = {name: sum(values) for name, values in recent.items()}
-    counted = totals.current(now)
+    counted = overview_totals.current(now)
     result = Overview(
         computed_at=now,
         totals_at=counted.computed_at,
@@ -135,3 +136,7 @@ def _phone_api(counted: dict[str, int]) -> PhoneApi:
         failed=counted["phone_code_failed"],
         legacy_binds=counted["phone_bind_encrypted"],
     )
+
+
+def _midnight(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(), zone).astimezone(timezone.utc)
