@@ -17,10 +17,9 @@ from __future__ import annotations
 import statistics
 import time
 
-from sqlalchemy import text
-
 import procs
 import seed
+from sqlalchemy import text
 
 REPEAT = 20
 SIZES = {"postgresql": (1_000_000, 10_000_000), "sqlite": (1_000_000, 5_000_000)}
@@ -138,9 +137,9 @@ def _stats(samples: list[float]) -> tuple[float, float]:
 
 
 def time_pages(database_url: str) -> list[tuple[str, str, float, float]]:
-    from wxauth.factory import create_app
-
     from datetime import datetime, timezone
+
+    from wxauth.factory import create_app
 
     app = create_app(environ=procs.app_env(database_url, "http://127.0.0.1:9"))
     client = app.test_client()

@@ -59,7 +59,7 @@ def wrk(name: str, url: str, mode: str, seconds: int, connections: int, pool: in
         url,
     ]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
-    line = next(l for l in out.splitlines() if l.startswith("WRKJSON "))
+    line = next(row for row in out.splitlines() if row.startswith("WRKJSON "))
     data = json.loads(line[len("WRKJSON ") :])
     return Result(
         name=name,

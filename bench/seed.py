@@ -14,9 +14,8 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 
+from procs import APPID, ROOT, SECRET_KEY, app_env
 from sqlalchemy import create_engine, func, insert, select, text
-
-from procs import ROOT, SECRET_KEY, APPID, app_env
 
 sys.path.insert(0, str(ROOT))
 

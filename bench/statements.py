@@ -8,9 +8,8 @@ and a COMMIT round trip to its statements; autocommit reads add none.
 
 from __future__ import annotations
 
-from sqlalchemy import event
-
 import procs
+from sqlalchemy import event
 
 
 def _label(statement: str) -> str:

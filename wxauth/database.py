@@ -7,9 +7,10 @@ import fcntl
 import os
 import threading
 import time
+from typing import cast
 
 from flask import Flask
-from sqlalchemy import event, exc
+from sqlalchemy import CursorResult, Result, event, exc
 from sqlalchemy.engine import make_url
 
 # A pooled PostgreSQL connection idle longer than this is pinged before use (see _ping_if_idle).
@@ -54,14 +55,16 @@ class SQLiteWriters:
     @contextlib.contextmanager
     def hold(self):
         with self._thread_lock:
-            if self._pid != os.getpid():  # opened per process: a forked child gets its own
-                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            if self._fd is None or self._pid != os.getpid():  # opened per process: a forked child gets its own
+                fd = self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
                 self._pid = os.getpid()
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            else:
+                fd = self._fd
+            fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 yield
             finally:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def writing(engine):
@@ -72,6 +75,11 @@ def writing(engine):
 
 
 _writers: dict[str, SQLiteWriters] = {}  # by database file
+
+
+def rowcount(result: Result) -> int:
+    """The rows an UPDATE or DELETE changed (Session.execute types its result as a plain Result)."""
+    return cast(CursorResult, result).rowcount
 
 
 def autocommit() -> None:

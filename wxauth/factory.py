@@ -76,7 +76,7 @@ def register_proxy_fix(app: Flask, settings: Settings) -> None:
     if hops:
         # X-Forwarded-Host names where redirects point: only trusted when asked for.
         host_hops = hops if settings.trust_forwarded_host else 0
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=host_hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=host_hops)  # type: ignore[method-assign]
 
 
 def register_headers(app: Flask) -> None:

@@ -40,20 +40,25 @@ class TextFormatter(logging.Formatter):
         return super().formatMessage(record)
 
 
+class _Handler(logging.StreamHandler):
+    """wxauth's own stderr handler: configure() finds it again instead of adding another."""
+
+    wxauth = True
+
+
 def configure(level: str, log_format: str) -> None:
     """Send the wxauth loggers to stderr at `level`, as JSON lines or text, with secrets masked."""
     from wxauth.requestlog import JSONFormatter
 
     logger = logging.getLogger("wxauth")
     logger.setLevel(level)
-    if not any(getattr(h, "wxauth", False) for h in logger.handlers):
-        handler = logging.StreamHandler()
-        handler.wxauth = True
-        handler.addFilter(RedactingFilter())
-        logger.addHandler(handler)
+    if not any(isinstance(h, _Handler) for h in logger.handlers):
+        ours = _Handler()
+        ours.addFilter(RedactingFilter())
+        logger.addHandler(ours)
     formatter = JSONFormatter() if log_format == "json" else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logger.handlers:
-        if getattr(handler, "wxauth", False):
+        if isinstance(handler, _Handler):
             handler.setFormatter(formatter)
     # Loggers that print whole URLs: werkzeug's access log (the sandbox's WeChat endpoints
     # receive appid/secret/js_code in the query, as WeChat does) and urllib3 at DEBUG

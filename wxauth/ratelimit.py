@@ -55,7 +55,7 @@ class SweptMemoryStorage(MemoryStorage):
     def _sweep(self) -> None:
         while True:
             time.sleep(self.SWEEP_SECONDS)
-            self._MemoryStorage__expire_events()
+            getattr(self, "_MemoryStorage__expire_events")()  # noqa: B009 - the base class's private method
 
 
 def storage_uri(value: str) -> str:

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import delete, func, select
 
+from wxauth import database
 from wxauth.extensions import db
 from wxauth.models import Failure, LoginEvent, PhoneBind, utcnow
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 events_cli = AppGroup("events", help="Login events, failures and phone binds.")
 
@@ -34,7 +39,7 @@ def purge(model, cutoff: datetime, batch: int, progress=None) -> int:
     total = 0
     while True:
         ids = select(model.id).where(model.created_at < cutoff).order_by(model.id).limit(batch)
-        deleted = db.session.execute(delete(model).where(model.id.in_(ids.scalar_subquery()))).rowcount
+        deleted = database.rowcount(db.session.execute(delete(model).where(model.id.in_(ids.scalar_subquery()))))
         db.session.commit()
         total += deleted
         if progress is not None:
@@ -50,9 +55,10 @@ def purge(model, cutoff: datetime, batch: int, progress=None) -> int:
 def purge_command(older_than: str, batch: int, failures: bool) -> None:
     """Delete login events (and failures and phone binds) older than the given age."""
     cutoff = utcnow() - parse_age(older_than)
-    models = [LoginEvent] + ([Failure, PhoneBind] if failures else [])
+    models: list[type[Any]] = [LoginEvent] + ([Failure, PhoneBind] if failures else [])
     for model in models:
-        pending = db.session.scalar(select(func.count()).select_from(model).where(model.created_at < cutoff))
+        pending = db.session.scalar(select(func.count()).select_from(model).where(model.created_at < cutoff)) or 0
+        bar: ProgressBar[int]
         with click.progressbar(length=pending, label=f"{model.__tablename__:<12}", show_pos=True) as bar:
             deleted = purge(model, cutoff, batch, bar)
         click.echo(f"{model.__tablename__}: deleted {deleted} rows older than {cutoff:%Y-%m-%d %H:%M} UTC")

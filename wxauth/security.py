@@ -21,7 +21,10 @@ _PREFIX = "v1."
 
 @lru_cache(maxsize=8)
 def _key(secret_key: str, purpose: str) -> bytes:
-    return HKDF(secret_key.encode(), 32, salt=b"wxauth-at-rest", hashmod=SHA256, context=purpose.encode())
+    key = HKDF(secret_key.encode(), 32, salt=b"wxauth-at-rest", hashmod=SHA256, context=purpose.encode())
+    if not isinstance(key, bytes):  # a tuple only when several keys are asked for
+        raise TypeError("HKDF returned several keys")
+    return key
 
 
 class SealError(ValueError):

@@ -78,7 +78,7 @@ def json_errors(bp: Blueprint, *, applies: Callable[[], bool] = lambda: True) ->
 def http_error_json(exc: HTTPException):
     """An HTTP error (404, 405, 413, 429, …) as JSON, with the headers that go with it."""
     code = _HTTP_CODES.get(exc.code or 500, "http_error")
-    message = exc.description if exc.code != 500 else "Internal server error."
+    message = exc.description or exc.name if exc.code != 500 else "Internal server error."
     if exc.code == 429:
         message = f"Too many requests ({exc.description}); slow down and retry later."
     elif exc.code == 413:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import wraps
+from typing import Literal, overload
 
 from flask import current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -41,7 +42,12 @@ def json_body() -> dict:
     return data
 
 
+@overload
+def string_field(body: dict, name: str, *, required: Literal[True], max_length: int = BLOB_MAX) -> str: ...
+@overload
+def string_field(body: dict, name: str, *, required: bool = False, max_length: int = BLOB_MAX) -> str | None: ...
 def string_field(body: dict, name: str, *, required: bool = False, max_length: int = BLOB_MAX) -> str | None:
+    """The string `name` of a JSON body, checked: a string, within `max_length`, no NUL."""
     value = body.get(name)
     if value is None:
         if required:

@@ -46,7 +46,7 @@ class UserFilters(Filters):
 
     @property
     def scans(self) -> bool:
-        return bool(self.q) and searches_nicknames(self.q)
+        return self.q is not None and searches_nicknames(self.q)
 
     def statement(self):
         stmt = select(User)

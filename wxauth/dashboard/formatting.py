@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -93,7 +95,7 @@ def now_local() -> str:
 def register(app: Flask) -> None:
     from wxauth.dashboard import labels
 
-    for name, func in {
+    filters: dict[str, Callable[..., Any]] = {
         "outcome_label": labels.outcome_label,
         "kind_label": labels.kind_label,
         "reason_label": labels.reason_label,
@@ -106,7 +108,8 @@ def register(app: Flask) -> None:
         "duration": duration,
         "user_agent": user_agent,
         "app_name": app_name,
-    }.items():
+    }
+    for name, func in filters.items():
         app.add_template_filter(func, name)
     app.add_template_global(phone, "phone")
     app.add_template_global(now_local, "now_local")

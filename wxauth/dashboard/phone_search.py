@@ -23,6 +23,6 @@ phone_search_limit = limiter.shared_limit(
 
 def audit_phone_search(filters: UserFilters) -> None:
     """Write a whole-number phone search to the audit, its number masked."""
-    if is_phone_search(filters.q):
-        detail = f"{request.endpoint.removeprefix('dashboard.')}: q={mask_phone(filters.q.strip())}"
+    if filters.q is not None and is_phone_search(filters.q):
+        detail = f"{(request.endpoint or '').removeprefix('dashboard.')}: q={mask_phone(filters.q.strip())}"
         audit.record(current_user, audit.PHONE_SEARCH, detail, ClientInfo.from_request(request))

@@ -91,7 +91,7 @@ def keyset_page(stmt, model, args: MultiDict, size: int = PAGE_SIZE, scans: bool
         more_newer = after is not None
         more_older = len(rows) > size
         rows = rows[:size]
-    page = Page(rows)
+    page = Page(list(rows))
     if rows:
         first, last = getattr(rows[0], model.__name__), getattr(rows[-1], model.__name__)
         page.newer = Cursor(first.created_at, first.id) if more_newer else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -46,7 +48,7 @@ def _user_or_404(user_id: int) -> User:
 
 def _render_user(user: User, revealed: str | None = None):
     sessions = {fingerprint(s.id): s for s in active_sessions(user.id)}
-    others = []
+    others: Sequence[User] = ()
     if user.unionid:
         others = db.session.scalars(
             select(User).where(User.unionid == user.unionid, User.id != user.id).order_by(User.id).limit(HISTORY)

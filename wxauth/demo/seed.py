@@ -68,7 +68,9 @@ class Batch:
     failures: list[list[dict]] = field(default_factory=list)
     binds: list[list[dict]] = field(default_factory=list)
     sessions: list[list[dict]] = field(default_factory=list)
-    anonymous: list[dict] = field(default_factory=list)  # failed logins that never reached a user
+    anonymous: list[tuple[dict, dict | None]] = field(
+        default_factory=list
+    )  # failed logins that never reached a user (event, failure)
 
 
 class Simulation:
@@ -109,7 +111,8 @@ class Simulation:
         after each visit some never return (so recent users have fewer visits so far)."""
         rng = self.rng
         mean_days = rng.choice((1.0, 1.5, 3.0, 7.0, 14.0))
-        times, when = [], created
+        times: list[datetime] = []
+        when = created
         while rng.random() > 0.12 and len(times) < 60:
             when = self.later(when, mean_days)
             if when > self.now:

@@ -5,8 +5,9 @@ Alembic migrations can refer to them by name on both.
 """
 
 from datetime import datetime, timezone
+from typing import cast
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, Table, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING_CONVENTION = {
@@ -53,3 +54,8 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+
+
+def table(model: type[Base]) -> Table:
+    """`model`'s Table (SQLAlchemy types `__table__` as any FromClause)."""
+    return cast(Table, model.__table__)

@@ -1,7 +1,7 @@
 """Dashboard operators: the people who sign in at /dashboard (not mini-program users)."""
 
 from datetime import datetime
-from typing import Optional
+from typing import Optional, cast
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, Integer, String
@@ -32,7 +32,7 @@ class Operator(UserMixin, Base):
 
     # The dashboard session this object was loaded for (services.dashboard_sessions): what
     # Flask-Login keeps in the cookie. Not a column.
-    dashboard_token = None
+    dashboard_token = cast("str | None", None)
 
     def get_id(self) -> str | None:
         return self.dashboard_token

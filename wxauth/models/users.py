@@ -50,9 +50,5 @@ class User(Base):
     session_key_ciphertext: Mapped[Optional[str]] = deferred(mapped_column(Text))
     session_key_issued_at: Mapped[Optional[datetime]]
 
-    @property
-    def phone_bound(self) -> bool:
-        return self.phone_number is not None
-
     def __repr__(self) -> str:
         return f"<User {self.id} {self.appid}/{self.openid}>"

@@ -100,11 +100,18 @@ class SandboxStore:
                 " nickname=coalesce(excluded.nickname, nickname), blocked=excluded.blocked",
                 (appid, openid, unionid, phone, country_code, nickname, int(blocked), new_session_key(), time.time()),
             )
-        return self.user(appid, openid)
+        return self.known_user(appid, openid)
 
     def user(self, appid: str, openid: str) -> dict | None:
         row = self._conn().execute("SELECT * FROM sim_users WHERE appid=? AND openid=?", (appid, openid)).fetchone()
         return dict(row) if row else None
+
+    def known_user(self, appid: str, openid: str) -> dict:
+        """A user that must exist (one a code was issued for); LookupError otherwise."""
+        user = self.user(appid, openid)
+        if user is None:
+            raise LookupError(f"no simulated user {appid}/{openid}")
+        return user
 
     def users(self, appid: str) -> list[dict]:
         rows = self._conn().execute("SELECT * FROM sim_users WHERE appid=? ORDER BY created_at DESC LIMIT 200", (appid,))

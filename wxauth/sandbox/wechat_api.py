@@ -111,9 +111,9 @@ def jscode2session():
     if not code:
         return _err(41008)
     row, errcode = store().redeem(code, "login", args["appid"])
-    if errcode:
+    if row is None:
         return _err(errcode)
-    user = store().user(row["appid"], row["openid"])
+    user = store().known_user(row["appid"], row["openid"])
     if user["blocked"]:
         return _err(40226)
     # Like WeChat since late 2022: no errcode on success, no expires_in.
@@ -161,16 +161,16 @@ def getuserphonenumber():
     if faulty is not None:
         return faulty
     appid, errcode = store().check_token(request.args.get("access_token"))
-    if errcode:
+    if appid is None:
         return _err(errcode)
     body = request.get_json(silent=True) or {}
     code = body.get("code")
     if not isinstance(code, str) or not code:
         return _err(41008)
     row, errcode = store().redeem(code, "phone", appid)
-    if errcode:
+    if row is None:
         return _err(errcode)
-    user = store().user(row["appid"], row["openid"])
+    user = store().known_user(row["appid"], row["openid"])
     phone = user["phone"] or "13800138000"
     return jsonify(
         errcode=0,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import BigInteger, Integer, and_, case, cast, delete, func, literal_column, or_, select, true
 from sqlalchemy.sql import ColumnElement
@@ -36,7 +37,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 @dataclass(frozen=True)
 class Metric:
-    model: type
+    model: type[Any]  # a model with a created_at column
     where: ColumnElement | None = None
 
 
@@ -68,11 +69,15 @@ def _slot_of(column) -> ColumnElement:
     return cast(func.strftime(literal_column("'%s'"), column), Integer) // literal_column(str(SLOT_SECONDS), Integer)
 
 
-def _by_model(metrics) -> dict[type, list[str]]:
-    grouped: dict[type, list[str]] = {}
+def _by_model(metrics) -> dict[type[Any], list[str]]:
+    grouped: dict[type[Any], list[str]] = {}
     for name in metrics:
         grouped.setdefault(METRICS[name].model, []).append(name)
     return grouped
+
+
+def _flag(where: ColumnElement | None) -> ColumnElement:
+    return true() if where is None else where
 
 
 def _counted(name: str):
@@ -172,8 +177,7 @@ def _stored(names: list[str], pieces, size: int) -> dict[str, list[int]]:
     out = {n: [0] * size for n in names}
     bucket, where = _in_pieces(ActivityCount.slot, pieces)
     # Bucketed in a subquery: a CASE with bound parameters cannot be repeated in GROUP BY.
-    inner = select(ActivityCount.metric, bucket, ActivityCount.count).where(ActivityCount.metric.in_(names), where)
-    inner = inner.subquery()
+    inner = select(ActivityCount.metric, bucket, ActivityCount.count).where(ActivityCount.metric.in_(names), where).subquery()
     stmt = select(inner.c.metric, inner.c.bucket, func.sum(inner.c.count)).group_by(inner.c.metric, inner.c.bucket)
     for metric, i, total in db.session.execute(stmt):
         out[metric][i] = int(total)
@@ -184,7 +188,7 @@ def _live(names: list[str], pieces, size: int) -> dict[str, list[int]]:
     out = {n: [0] * size for n in names}
     for model, grouped in _by_model(names).items():
         bucket, where = _in_pieces(model.created_at, pieces)
-        flags = [(METRICS[n].where if METRICS[n].where is not None else true()).label(f"m{k}") for k, n in enumerate(grouped)]
+        flags = [_flag(METRICS[n].where).label(f"m{k}") for k, n in enumerate(grouped)]
         inner = select(bucket, *flags).where(where).subquery()
         stmt = select(inner.c.bucket, *[func.count().filter(inner.c[f"m{k}"]) for k in range(len(grouped))])
         for row in db.session.execute(stmt.group_by(inner.c.bucket)):

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from wxauth import settings
+from wxauth import database, settings
 from wxauth.extensions import db
 from wxauth.models import DashboardSession, Operator, utcnow
 from wxauth.services import ClientInfo
@@ -93,4 +93,4 @@ def end_all(operator_id: int, now: datetime | None = None) -> int:
         .where(DashboardSession.operator_id == operator_id, DashboardSession.ended_at.is_(None))
         .values(ended_at=now or utcnow())
     )
-    return result.rowcount
+    return database.rowcount(result)

@@ -17,6 +17,7 @@ from sqlalchemy import insert
 from wxauth.extensions import db
 from wxauth.metrics import DECRYPT_FAILURES, LOGINS, PHONE_CALLS
 from wxauth.models import Failure, LoginEvent, PhoneBind, utcnow
+from wxauth.models.base import table
 from wxauth.requestlog import current_request_id
 from wxauth.services import ClientInfo
 
@@ -114,7 +115,7 @@ def record_phone_bind(*, client: ClientInfo, method: str, appid: str | None, use
 def _insert(model):
     # One statement per table, values passed as parameters: SQLAlchemy compiles it once,
     # where `.values(**row)` built a new statement and cache key on every call.
-    return insert(model.__table__)
+    return insert(table(model))
 
 
 def _write(model, **values) -> None:

@@ -22,12 +22,13 @@ from sqlalchemy.exc import DataError, IntegrityError
 from wxauth import database
 from wxauth.extensions import db
 from wxauth.models import ApiSession, LoginEvent, User
+from wxauth.models.base import table
 from wxauth.models.upsert import upsert
 
 log = logging.getLogger("wxauth.events")
 
 # Every column of users but the sealed session_key, which never needs to come back.
-USER_COLUMNS = tuple(c.name for c in User.__table__.c if c.name != "session_key_ciphertext")
+USER_COLUMNS = tuple(c.name for c in table(User).c if c.name != "session_key_ciphertext")
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def _upsert_user(rows: LoginRows) -> User:
     if row is None:
         changes: dict[str, Any] = dict(rows.changes)
         if rows.unionid:
-            changes["unionid"] = func.coalesce(User.__table__.c.unionid, rows.unionid)
+            changes["unionid"] = func.coalesce(table(User).c.unionid, rows.unionid)
         values = {"appid": rows.appid, "openid": rows.openid, **rows.created, **rows.changes, "unionid": rows.unionid}
         stmt = upsert(db.session.get_bind().dialect.name, User, ["appid", "openid"], values, changes)
         row = db.session.execute(stmt.returning(*_returned())).one()
@@ -136,17 +137,17 @@ def _upsert_user(rows: LoginRows) -> User:
 
 
 def _returned() -> list:
-    return [User.__table__.c[name] for name in USER_COLUMNS]
+    return [table(User).c[name] for name in USER_COLUMNS]
 
 
 @lru_cache(maxsize=None)
 def _insert(model):
-    return insert(model.__table__)
+    return insert(table(model))
 
 
 @lru_cache(maxsize=64)
 def _update_user(changed: tuple[str, ...], with_unionid: bool):
-    users = User.__table__
+    users = table(User)
     values: dict[str, Any] = {c: bindparam(f"u_{c}") for c in changed}
     if with_unionid:
         values["unionid"] = func.coalesce(users.c.unionid, bindparam("k_unionid"))
@@ -176,7 +177,7 @@ def _build_statement(changed: tuple[str, ...], session_columns: tuple[str, ...],
     settling racing first logins of one openid (so user ids do not burn a sequence value
     per login). The session and the event are inserted from the user row either returns.
     """
-    users, sessions, events = User.__table__, ApiSession.__table__, LoginEvent.__table__
+    users, sessions, events = table(User), table(ApiSession), table(LoginEvent)
 
     def param(prefix: str, table, column: str):
         return bindparam(f"{prefix}_{column}", type_=table.c[column].type)

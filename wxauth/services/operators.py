@@ -157,8 +157,8 @@ def sign_in(username: str, password: str, now: datetime | None = None) -> SignIn
     success = ok and row is not None and not row.disabled
     locked = _settle(name, now, success, failed_before)
     operator = None
-    if success:
-        operator = db.session.get(Operator, row.id)
+    if success and row is not None:
+        operator = db.session.get_one(Operator, row.id)
         operator.last_login_at = now
     db.session.commit()
     return SignIn(operator, locked=locked)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app
 from sqlalchemy import func, select, update
 
+from wxauth import database
 from wxauth.extensions import db
 from wxauth.models import LoginEvent, OverviewTotals, User, utcnow
 from wxauth.models.upsert import upsert
@@ -34,8 +35,8 @@ def current(now: datetime) -> OverviewTotals:
     row = db.session.get(OverviewTotals, 1)
     if row is None:
         count(now)
-        row = db.session.get(OverviewTotals, 1)
-    elif now - row.computed_at > MAX_AGE and _take_lease(now):
+        return db.session.get_one(OverviewTotals, 1)
+    if now - row.computed_at > MAX_AGE and _take_lease(now):
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         threading.Thread(target=_recount_in_background, args=(app,), name="overview-totals", daemon=True).start()
     return row
@@ -56,14 +57,16 @@ def count(now: datetime) -> None:
 
 
 def _take_lease(now: datetime) -> bool:
-    taken = db.session.execute(
-        update(OverviewTotals)
-        .where(
-            OverviewTotals.id == 1,
-            (OverviewTotals.refreshing_until.is_(None)) | (OverviewTotals.refreshing_until < now),
+    taken = database.rowcount(
+        db.session.execute(
+            update(OverviewTotals)
+            .where(
+                OverviewTotals.id == 1,
+                (OverviewTotals.refreshing_until.is_(None)) | (OverviewTotals.refreshing_until < now),
+            )
+            .values(refreshing_until=now + LEASE)
         )
-        .values(refreshing_until=now + LEASE)
-    ).rowcount
+    )
     db.session.commit()
     return taken == 1
 

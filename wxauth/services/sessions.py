@@ -18,6 +18,7 @@ from wxauth import database, settings
 from wxauth.errors import invalid_token
 from wxauth.extensions import db
 from wxauth.models import ApiSession, User, utcnow
+from wxauth.models.base import table
 from wxauth.services import ClientInfo
 
 SALT = "wxauth.api-token.v1"
@@ -29,7 +30,7 @@ LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 
 @lru_cache(maxsize=1)
 def _insert_session():
-    return insert(ApiSession.__table__)
+    return insert(table(ApiSession))
 
 
 @lru_cache(maxsize=1)
@@ -121,7 +122,7 @@ def revoke(session: ApiSession, now: datetime | None = None) -> bool:
     result = db.session.execute(
         update(ApiSession).where(ApiSession.id == session.id, ApiSession.revoked_at.is_(None)).values(revoked_at=now or utcnow())
     )
-    return result.rowcount == 1
+    return database.rowcount(result) == 1
 
 
 def revoke_all(user_id: int, now: datetime | None = None) -> int:
@@ -132,7 +133,7 @@ def revoke_all(user_id: int, now: datetime | None = None) -> int:
         .where(ApiSession.user_id == user_id, ApiSession.revoked_at.is_(None))
         .values(revoked_at=now or utcnow())
     )
-    return result.rowcount
+    return database.rowcount(result)
 
 
 def lock_user_sessions(user_id: int) -> None:

@@ -13,6 +13,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import requests
@@ -244,6 +245,6 @@ def _token_result(data: dict, path: str) -> AccessTokenResult:
     return AccessTokenResult(token, expires_in)
 
 
-class _NoCookies(requests.cookies.cookielib.DefaultCookiePolicy):
+class _NoCookies(DefaultCookiePolicy):
     def set_ok(self, cookie, request):
         return False

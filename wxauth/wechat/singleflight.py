@@ -20,12 +20,12 @@ class SingleFlight:
 
     def do(self, key: Hashable, fn: Callable[[], T]) -> T:
         with self._lock:
-            future = self._calls.get(key)
-            leader = future is None
-            if leader:
-                future = self._calls[key] = Future()
-        if not leader:
-            return future.result()
+            waiting = self._calls.get(key)
+            if waiting is None:
+                future: Future[T] = Future()
+                self._calls[key] = future
+        if waiting is not None:
+            return waiting.result()
         try:
             result = fn()
         except BaseException as exc:
