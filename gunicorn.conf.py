@@ -3,15 +3,11 @@
 Command-line flags override these (the tests start small servers with their own counts).
 
 Threaded workers, because a login spends most of its time waiting on WeChat's round trip
-(tens to a hundred milliseconds from a server in China) and a waiting thread costs a few
-hundred kilobytes and no CPU, where a sync worker would sit idle for the whole round trip.
-Two processes use both cores (one Python process runs Python on one core at a time).
-32 threads each: at 200 logins/s with a 100 ms round trip about 21 requests are waiting
-on WeChat at any moment; 64 threads leave room for bursts and slow answers, while each
-process's database pool (10 + 20 overflow, wxauth/database.py) still covers the threads
-that reach the database at once. Measured against 4 workers x 16 threads (same threads,
-twice the processes): 10-15 % more CPU per login and no better latency at 200 logins/s,
-so two processes it is. bench/run measures exactly this configuration.
+and a waiting thread costs no CPU, where a sync worker would sit idle for it. Two processes
+use both cores; 32 threads each leave room for the logins waiting on WeChat at once, and
+each process's database pool (wxauth/database.py) covers the threads that reach the
+database. Why these numbers: docs/scaling.md, "Why the code is as it is". bench/run
+measures exactly this configuration.
 """
 
 bind = "127.0.0.1:8000"  # behind nginx; set GUNICORN_CMD_ARGS="--bind 0.0.0.0:8000" to expose
@@ -22,13 +18,11 @@ threads = 32
 
 def post_worker_init(worker):
     """Move everything the worker built at start-up (the app, its modules, SQLAlchemy's
-    metadata: about 100,000 objects) out of the garbage collector's reach.
+    metadata) out of the garbage collector's reach.
 
-    A full collection walked all of them: a 60-80 ms pause of the whole worker every 15-30 s
-    under load, long enough to add that much to every login in flight (it showed as the
-    p99 of bench/run's 100 ms round-trip test). After the freeze a full collection looks at
-    what requests left behind, a few thousand objects, in about 3 ms. Frozen objects are
-    never freed, which is the point: they live as long as the worker anyway.
+    Otherwise every full collection walks all of it with the whole worker stopped, which
+    showed as the login's p99 (docs/scaling.md). Frozen objects are never freed, which is
+    the point: they live as long as the worker anyway.
     """
     import gc
 

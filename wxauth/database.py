@@ -24,13 +24,13 @@ def engine_options(database_url: str) -> dict:
         return {"connect_args": {"timeout": 15, "check_same_thread": False}}
     return {
         # Connections are checked before use only after sitting idle (_ping_if_idle), not on
-        # every checkout as pool_pre_ping does: that round trip cost 0.7 ms of CPU per request,
-        # 40 % of a GET /api/me.
+        # every checkout as pool_pre_ping does: that round trip is a large share of a short
+        # request (docs/scaling.md).
         "pool_pre_ping": False,
         "pool_size": 10,
         "max_overflow": 20,
-        # Fail fast when the database is away: a request answers 503 within ~2 s instead of
-        # hanging a worker (2 s is libpq's smallest connect timeout).
+        # Fail fast when the database is away: a 503 within seconds, not a hung worker
+        # (2 s is libpq's smallest connect timeout).
         "pool_timeout": 2,
         "connect_args": {"connect_timeout": 2},
     }

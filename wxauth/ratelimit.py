@@ -29,8 +29,8 @@ class SweptMemoryStorage(MemoryStorage):
 
     MemoryStorage schedules its clean-up as a threading.Timer of 10 ms and starts a new
     one on the next hit once the last has run: under steady traffic that is a thread
-    started for most requests (779 in 1,000 logins, measured), each costing a thread
-    start and a wait for it to be scheduled, on the request's own path. Counts are
+    started for most requests (docs/scaling.md), each costing a thread start and a wait
+    for it to be scheduled, on the request's own path. Counts are
     unchanged: an expired fixed-window counter is already dropped when read (`get`), and
     moving-window entries are trimmed by the sweep, once a second here.
     """

@@ -14,5 +14,8 @@ class ClientInfo:
 
     @classmethod
     def from_request(cls, request) -> "ClientInfo":
+        """Who sent `request`: its client IP (after trusted proxies) and its user agent, cut
+        to 256 characters.
+        """
         ua = request.headers.get("User-Agent")
         return cls(ip=(request.remote_addr or None), user_agent=ua[:256] if ua else None)

@@ -1,15 +1,15 @@
 """Counts per 15-minute slot for the overview: a 30-day chart sums 2,880 rows, not millions.
 
 The overview's series (logins, registrations, failures, phone-API calls per day) are counts
-of rows created in a time range. Counting 30 days of login events at 10 M events took about
-a second; instead, each closed slot is counted once into activity_counts, and a range is
+of rows created in a time range, too slow to count from the events at scale
+(docs/scaling.md); instead, each closed slot is counted once into activity_counts, and a range is
 the sum of its whole slots there plus a live count of the few minutes at either end that
 no stored slot covers (the newest minutes, or a range that does not start on a slot).
 
 A slot is closed, and counted, once it ended GRACE ago: rows are stamped when written and
 committed moments later, so a slot is not counted before its last rows are visible.
 `ensure_rolled` brings the table up to date; the overview calls it first, so whoever looks
-first after a quiet spell pays for the slots since (a few milliseconds a slot), and a fresh
+first after a quiet spell pays for the slots since, and a fresh
 deployment's first look counts the last KEEP days once. Recounting is idempotent: a range
 is deleted and written again in one transaction, so processes and instances rolling the
 same slots at once agree.
@@ -37,6 +37,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 @dataclass(frozen=True)
 class Metric:
+    """What one activity metric counts: rows of `model` (by created_at) matching `where`."""
+
     model: type[Any]  # a model with a created_at column
     where: ColumnElement | None = None
 
@@ -58,6 +60,7 @@ def slot_at(when: datetime) -> int:
 
 
 def slot_start(slot: int) -> datetime:
+    """When `slot` begins (UTC)."""
     return EPOCH + timedelta(seconds=slot * SLOT_SECONDS)
 
 

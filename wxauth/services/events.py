@@ -81,6 +81,9 @@ def record_failure(
     wechat_errcode: int | None = None,
     session_key_age_s: int | None = None,
 ) -> None:
+    """Record a failed decryption, signature check or phone exchange, and count it (never
+    the data).
+    """
     if kind == "phone_code":
         PHONE_CALLS.labels(reason if wechat_errcode is None else f"errcode_{wechat_errcode}").inc()
     else:
@@ -100,6 +103,7 @@ def record_failure(
 
 
 def record_phone_bind(*, client: ClientInfo, method: str, appid: str | None, user_id: int | None) -> None:
+    """Record that a user bound a phone, by `method` ("code" or "encrypted")."""
     _write(
         PhoneBind,
         created_at=utcnow(),

@@ -28,6 +28,8 @@ from wxauth.wechat.singleflight import SingleFlight
 
 @dataclass(frozen=True)
 class LoginRequest:
+    """What POST /api/auth/login carries: the wx.login code and the optional profile data."""
+
     code: str
     user_info: dict | None = None
     raw_data: str | None = None
@@ -38,6 +40,10 @@ class LoginRequest:
 
 @dataclass(frozen=True)
 class LoginResult:
+    """A successful login: the user as written, the session, its token, and whether the user
+    is new.
+    """
+
     user: User
     token: str
     session: sessions.ApiSession

@@ -4,7 +4,7 @@
 Two renderers write it. On PostgreSQL, one statement (`_statement`, built with SQLAlchemy
 Core from the tables) writes all three in a single round trip; elsewhere, and as the one
 fallback, three plain statements in a transaction (`_write_plain`). Why one statement:
-docs/scaling.md, "The login's writes".
+docs/scaling.md, "Why the code is as it is".
 """
 
 from __future__ import annotations
@@ -52,15 +52,19 @@ class LoginRows:
 
     @property
     def created(self) -> dict[str, Any]:
+        """The columns only a new user gets besides its key and unionid."""
         return {"gender": 0, "created_at": self.now}
 
     def is_new(self, user: User) -> bool:
+        """Whether this login created `user` (its created_at is this login's time)."""
         return user.created_at == self.now
 
     def session_row(self, user: User) -> dict[str, Any]:
+        """The session row to insert for `user`."""
         return {**self.session, "user_id": user.id}
 
     def event_row(self, user: User) -> dict[str, Any]:
+        """The login event to insert for `user`."""
         return {**self.event, "user_id": user.id, "is_new_user": self.is_new(user)}
 
 

@@ -13,6 +13,9 @@ from wxauth.services import sessions
 
 
 def logout(session: ApiSession) -> None:
+    """End `session` and forget the user's session_key (a later legacy decrypt needs a new
+    login); commits.
+    """
     now = utcnow()
     sessions.revoke(session, now)
     db.session.execute(

@@ -42,10 +42,14 @@ class SignIn:
 
 
 def normalize_username(name: str) -> str:
+    """The form usernames are stored and looked up in: trimmed, lower case, at most 64
+    characters.
+    """
     return name.strip().lower()[:64]
 
 
 def check_time_zone(name: str) -> str:
+    """`name` if it is an IANA time zone; OperatorError otherwise."""
     if name not in available_timezones():
         raise OperatorError(f"unknown time zone {name!r} (use an IANA name such as {DEFAULT_TIME_ZONE})")
     return name
@@ -74,10 +78,12 @@ def _decoy_for(method: str) -> str:
 
 
 def find(username: str) -> Operator | None:
+    """The operator named `username` (any case), or None."""
     return db.session.scalar(select(Operator).where(Operator.username == normalize_username(username)))
 
 
 def get(username: str) -> Operator:
+    """The operator named `username`; OperatorError if there is none."""
     operator = find(username)
     if operator is None:
         raise OperatorError(f"no operator named {normalize_username(username)!r}")
@@ -85,10 +91,14 @@ def get(username: str) -> Operator:
 
 
 def all_operators() -> list[Operator]:
+    """Every operator, by username."""
     return list(db.session.scalars(select(Operator).order_by(Operator.username)))
 
 
 def create(username: str, password: str, time_zone: str = DEFAULT_TIME_ZONE) -> Operator:
+    """Add an operator with a hashed password; OperatorError for a bad or taken name, a
+    short password or an unknown zone.
+    """
     name = normalize_username(username)
     if not USERNAME.match(name):
         raise OperatorError("a username is 2-64 characters: letters, digits and _ . @ -, starting with a letter or digit")
@@ -127,6 +137,7 @@ def set_disabled(username: str, disabled: bool) -> Operator:
 
 
 def set_time_zone(operator: Operator, time_zone: str) -> Operator:
+    """Set the zone the operator's dashboard shows times and days in; commits."""
     operator.time_zone = check_time_zone(time_zone)
     db.session.add(operator)
     db.session.commit()

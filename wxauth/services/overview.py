@@ -22,6 +22,8 @@ CHART_DAYS = 30
 
 @dataclass(frozen=True)
 class Totals:
+    """The overview's headline figures."""
+
     users: int
     new_today: int
     new_7d: int
@@ -34,6 +36,7 @@ class Totals:
 
     @property
     def phone_share(self) -> float | None:
+        """The share of users with a phone bound; None with no users."""
         return self.phone_bound / self.users if self.users else None
 
 
@@ -47,14 +50,17 @@ class PhoneApi:
 
     @property
     def calls(self) -> int:
+        """Every getuserphonenumber call, billed or failed."""
         return self.succeeded + self.failed
 
     @property
     def success_rate(self) -> float | None:
+        """The share of calls that returned a number; None with no calls."""
         return self.succeeded / self.calls if self.calls else None
 
 
 def chart_days(today: date, days: int = CHART_DAYS) -> list[date]:
+    """The `days` days up to and including `today`, oldest first."""
     return [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
 
 
@@ -72,6 +78,8 @@ def phone_failure_reasons(since: datetime, limit: int = 5) -> list[tuple[str, in
 
 @dataclass(frozen=True)
 class Overview:
+    """Everything the overview page shows, counted at `computed_at`."""
+
     computed_at: datetime
     totals_at: datetime  # when users, phone_bound and active_7d were counted (overview_totals.py)
     days: list[date]

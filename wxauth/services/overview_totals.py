@@ -1,9 +1,8 @@
 """The overview's scan-bound figures: all users, users with a phone, active users in 7 days.
 
-Counting a million users takes ~100 ms and counting the distinct users among 7 days of
-login events (~780,000 rows at 10 M events) takes over a second; neither can come from the
-per-slot counts (activity_counts.py), since phones are bound to old users and distinct users do not
-add up. So they are counted away from the page: stored in overview_totals and, once older
+Each needs a scan of a whole table or a week of events, too slow for a page view at scale
+(docs/scaling.md), and none can come from the per-slot counts (activity_counts.py): phones
+are bound to old users, and distinct users do not add up. So they are counted away from the page: stored in overview_totals and, once older
 than MAX_AGE, recounted by a background thread while the page keeps showing the stored
 figures with the time they were counted. Only the very first look, with nothing stored,
 waits for the count. A lease in the row keeps processes and instances from recounting at

@@ -22,12 +22,19 @@ from wxauth.wechat.errors import WeChatError, WeChatUnavailable, phone_error, un
 
 @dataclass(frozen=True)
 class Phone:
+    """A phone number as WeChat returns it: with its country code, the national number, and
+    both joined.
+    """
+
     phone_number: str
     pure_phone_number: str
     country_code: str
 
 
 def bind_by_code(app: MiniApp, user: User, code: str, client: ClientInfo) -> Phone:
+    """Exchange a getPhoneNumber code with WeChat and bind the number to `user`; every
+    failure is recorded and raised as AppError.
+    """
     wechat = current_app.extensions["wxauth.wechat"]
     try:
         info = wechat.phone_number(app, code)
@@ -60,6 +67,9 @@ def bind_by_code(app: MiniApp, user: User, code: str, client: ClientInfo) -> Pho
 
 
 def bind_by_encrypted(app: MiniApp, user: User, encrypted_data: str, iv: str, client: ClientInfo) -> Phone:
+    """Decrypt legacy encryptedData/iv with the user's stored session_key and bind the
+    number; a failure is recorded with its reason and the key's age.
+    """
     row = db.session.execute(select(User.session_key_ciphertext, User.session_key_issued_at).where(User.id == user.id)).one()
     db.session.commit()  # end the read; no changes are pending
     age = int((utcnow() - row.session_key_issued_at).total_seconds()) if row.session_key_issued_at else None

@@ -27,14 +27,19 @@ _HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9]
 
 
 def is_placeholder_avatar(url: str) -> bool:
+    """Whether `url` is WeChat's grey default avatar (what anonymous profiles carry)."""
     return url.startswith(_PLACEHOLDER_AVATARS)
 
 
 def normalize_gender(value) -> int:
+    """WeChat's gender code (0 unknown, 1 male, 2 female); anything else is 0."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value in (0, 1, 2) else 0
 
 
 def clean_nickname(value) -> str:
+    """A nickname as stored: NFC-normalised and trimmed; invalid_request if blank, too long,
+    or holding control characters or lone surrogates.
+    """
     if not isinstance(value, str):
         raise invalid_request("nickName must be a string.")
     value = unicodedata.normalize("NFC", value).strip()
@@ -50,6 +55,9 @@ def clean_nickname(value) -> str:
 
 
 def clean_avatar_url(value) -> str:
+    """An avatar URL as stored: an absolute https URL (http too in sandbox mode) in ASCII
+    with a valid host; invalid_request otherwise.
+    """
     if not isinstance(value, str):
         raise invalid_request("avatarUrl must be a string.")
     value = value.strip()
@@ -71,6 +79,9 @@ def clean_avatar_url(value) -> str:
 
 
 def update_profile(user: User, *, nickname: str | None, avatar_url: str | None) -> User:
+    """Set the fields given (None leaves one as it is) and commit; the values must be
+    cleaned already.
+    """
     if nickname is not None:
         user.nickname = nickname
     if avatar_url is not None:

@@ -8,11 +8,13 @@ from wxauth.services import sessions
 
 
 def revoke_session(session: ApiSession) -> None:
+    """End one API session (its token stops working at once); commits."""
     sessions.revoke(session)
     db.session.commit()
 
 
 def revoke_all_sessions(user: User) -> int:
+    """End every live API session of `user`; returns how many; commits."""
     count = sessions.revoke_all(user.id)
     db.session.commit()
     return count

@@ -13,6 +13,10 @@ log = logging.getLogger("wxauth.wechat")
 
 
 class WeChatAPI:
+    """WeChat's operations as the services use them, over one client and one access_token
+    cache.
+    """
+
     def __init__(self, client: WeChatClient, tokens: AccessTokenCache):
         self.client = client
         self.tokens = tokens

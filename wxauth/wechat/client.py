@@ -31,6 +31,10 @@ RETRY_BACKOFF = 0.2
 
 @dataclass(frozen=True)
 class Code2Session:
+    """What code2Session answered, and how long WeChat took (never printed with its
+    session_key).
+    """
+
     openid: str
     session_key: str
     unionid: str | None
@@ -42,6 +46,8 @@ class Code2Session:
 
 @dataclass(frozen=True)
 class AccessTokenResult:
+    """A fresh access_token and its lifetime in seconds (never printed with the token)."""
+
     token: str
     expires_in: int
 
@@ -50,6 +56,10 @@ class AccessTokenResult:
 
 
 class WeChatClient:
+    """HTTP to WeChat's server API (or the sandbox at `base_url`): pooled, bounded by
+    `total_timeout`, never retried blindly; errors as WeChatError or WeChatUnavailable.
+    """
+
     def __init__(self, base_url: str, total_timeout: float = 10.0, pool_size: int = 64):
         self.base_url = base_url
         self.total_timeout = total_timeout
@@ -83,6 +93,9 @@ class WeChatClient:
     # -- the calls -------------------------------------------------------------------
 
     def code2session(self, app: MiniApp, code: str) -> Code2Session:
+        """Exchange a wx.login code for the user's openid, session_key and unionid
+        (jscode2session).
+        """
         started = time.monotonic()
         data = self._call(
             "GET",
@@ -102,6 +115,9 @@ class WeChatClient:
         )
 
     def stable_token(self, app: MiniApp, *, force_refresh: bool = False) -> AccessTokenResult:
+        """Fetch an access_token from /cgi-bin/stable_token, which stays valid across
+        fetches unless `force_refresh`.
+        """
         data = self._call(
             "POST",
             "/cgi-bin/stable_token",
@@ -110,6 +126,7 @@ class WeChatClient:
         return _token_result(data, "/cgi-bin/stable_token")
 
     def classic_token(self, app: MiniApp) -> AccessTokenResult:
+        """Fetch an access_token from /cgi-bin/token, which invalidates the previous one."""
         data = self._call(
             "GET",
             "/cgi-bin/token",
@@ -118,6 +135,7 @@ class WeChatClient:
         return _token_result(data, "/cgi-bin/token")
 
     def get_phone_number(self, access_token: str, code: str) -> dict:
+        """Exchange a getPhoneNumber code for the user's phone_info (getuserphonenumber)."""
         data = self._call(
             "POST",
             "/wxa/business/getuserphonenumber",

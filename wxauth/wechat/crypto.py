@@ -47,6 +47,8 @@ BLOCK = 16
 
 
 class DecryptError(ValueError):
+    """Data that did not decrypt or verify; `reason` is one of this module's reason codes."""
+
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
@@ -72,6 +74,7 @@ def pkcs7_unpad(data: bytes) -> bytes:
 
 
 def pkcs7_pad(data: bytes) -> bytes:
+    """`data` padded to the AES block size the way WeChat pads (PKCS#7)."""
     n = BLOCK - len(data) % BLOCK
     return data + bytes([n]) * n
 
@@ -126,6 +129,7 @@ def raw_data_signature(raw_data: str, session_key: str) -> str:
 
 
 def check_raw_data_signature(raw_data: str, session_key: str, signature: str) -> bool:
+    """Whether `signature` is sha1(rawData + session_key), compared in constant time."""
     expected = raw_data_signature(raw_data, session_key)
     return hmac.compare_digest(expected.encode(), signature.strip().lower().encode("utf-8", "replace"))
 

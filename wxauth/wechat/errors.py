@@ -88,4 +88,7 @@ def _common(exc: WeChatError) -> AppError:
 
 
 def unavailable_error(exc: WeChatUnavailable) -> AppError:
+    """The API's answer when WeChat could not be reached or answered nonsense
+    (wechat_unavailable).
+    """
     return AppError("wechat_unavailable", _UNAVAILABLE, exc.status)

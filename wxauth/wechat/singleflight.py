@@ -14,11 +14,16 @@ T = TypeVar("T")
 
 
 class SingleFlight:
+    """Calls in flight by key; see the module docstring."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._calls: dict[Hashable, Future] = {}
 
     def do(self, key: Hashable, fn: Callable[[], T]) -> T:
+        """Run `fn` for `key`, or, if a call for `key` is already running, wait for it and
+        share its result or exception.
+        """
         with self._lock:
             waiting = self._calls.get(key)
             if waiting is None:

@@ -45,6 +45,10 @@ class _Cached:
 
 
 class AccessTokenCache:
+    """The access_token of each app, shared by every process through the database: fetched
+    by one at a time, kept in memory until near expiry, sealed at rest.
+    """
+
     def __init__(self, db, client: WeChatClient, secret_key: str, api: str = "stable", wait: float = 10.0):
         self.db = db
         self.client = client
