@@ -19,7 +19,7 @@ from wxauth.errors import AppError, invalid_request
 from wxauth.sandbox import bp, store
 from wxauth.wechat import crypto
 
-ENDPOINTS = ("jscode2session", "token", "stable_token", "getuserphonenumber", "*")
+ENDPOINTS = ("jscode2session", "token", "stable_token", "getuserphonenumber", "checksession", "resetusersessionkey", "*")
 BODIES = ("html", "empty", "garbage", "reset")
 
 

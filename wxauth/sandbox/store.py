@@ -134,6 +134,13 @@ class SandboxStore:
             )
         return code
 
+    def reset_session_key(self, appid: str, openid: str) -> str:
+        """A new session_key for the user (resetusersessionkey): the old one no longer signs."""
+        key = new_session_key()
+        with self._tx() as db:
+            db.execute("UPDATE sim_users SET session_key=? WHERE appid=? AND openid=?", (key, appid, openid))
+        return key
+
     def mint_phone_code(self, appid: str, openid: str, *, age: float = 0) -> str:
         code = secrets.token_hex(32)
         with self._tx() as db:

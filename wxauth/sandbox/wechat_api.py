@@ -1,12 +1,18 @@
-"""WeChat's four endpoints, as WeChat answers them (HTTP 200 with errcode on errors)."""
+"""WeChat's endpoints that wxauth and SDKs call, as WeChat answers them (HTTP 200 with errcode
+on errors): jscode2session, the two access_token APIs, getuserphonenumber, checksession and
+resetusersessionkey. Whatever WeChat accepts from a client is accepted here too: a POST body
+is JSON whatever its Content-Type says, and unknown parameters are ignored."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import socket
 import struct
 import time
 
-from flask import Response, jsonify, request
+from flask import Response, request
 
 from wxauth import settings
 from wxauth.sandbox import bp, store
@@ -26,12 +32,23 @@ ERRMSG = {
     41008: "missing code",
     42001: "access_token expired",
     43002: "require POST method",
+    40003: "invalid openid",
     45011: "api minute-quota reach limit mustslower retry next minute",
+    47001: "data format error",
+    87008: "invalid sig_method",
+    87009: "invalid signature",
 }
 
 
-def _err(errcode: int):
-    return jsonify(errcode=errcode, errmsg=f"{ERRMSG.get(errcode, 'error')}, rid: sandbox-{int(time.time())}")
+def _answer(**body) -> Response:
+    """A body as WeChat writes it: compact JSON, no trailing newline (co-wechat-api, for one,
+    fails on the newline Flask's jsonify adds), under WeChat's Content-Type."""
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return Response(text, content_type="application/json; encoding=utf-8")
+
+
+def _err(errcode: int) -> Response:
+    return _answer(errcode=errcode, errmsg=f"{ERRMSG.get(errcode, 'error')}, rid: sandbox-{int(time.time())}")
 
 
 def _fault(endpoint: str):
@@ -120,7 +137,7 @@ def jscode2session():
     body = {"openid": user["openid"], "session_key": row["session_key"]}
     if user["unionid"]:
         body["unionid"] = user["unionid"]
-    return jsonify(body)
+    return _answer(**body)
 
 
 @bp.get("/wechat/cgi-bin/token")
@@ -135,7 +152,7 @@ def classic_token():
     if errcode:
         return _err(errcode)
     token, expires_in = store().issue_token(args["appid"], "classic")
-    return jsonify(access_token=token, expires_in=expires_in)
+    return _answer(access_token=token, expires_in=expires_in)
 
 
 @bp.route("/wechat/cgi-bin/stable_token", methods=["GET", "POST"])
@@ -145,14 +162,16 @@ def stable_token():
     faulty = _fault("stable_token")
     if faulty is not None:
         return faulty
-    body = request.get_json(silent=True) or {}
+    body = _json_body()
+    if isinstance(body, int):
+        return _err(body)
     if body.get("grant_type") != "client_credential":
         return _err(40002)
     errcode = _check_credentials(body.get("appid"), body.get("secret"))
     if errcode:
         return _err(errcode)
     token, expires_in = store().issue_token(body["appid"], "stable", force=bool(body.get("force_refresh")))
-    return jsonify(access_token=token, expires_in=expires_in)
+    return _answer(access_token=token, expires_in=expires_in)
 
 
 @bp.post("/wechat/wxa/business/getuserphonenumber")
@@ -163,7 +182,9 @@ def getuserphonenumber():
     appid, errcode = store().check_token(request.args.get("access_token"))
     if appid is None:
         return _err(errcode)
-    body = request.get_json(silent=True) or {}
+    body = _json_body()
+    if isinstance(body, int):
+        return _err(body)
     code = body.get("code")
     if not isinstance(code, str) or not code:
         return _err(41008)
@@ -172,7 +193,7 @@ def getuserphonenumber():
         return _err(errcode)
     user = store().known_user(row["appid"], row["openid"])
     phone = user["phone"] or "13800138000"
-    return jsonify(
+    return _answer(
         errcode=0,
         errmsg="ok",
         phone_info={
@@ -182,3 +203,59 @@ def getuserphonenumber():
             "watermark": {"timestamp": int(time.time()), "appid": appid},
         },
     )
+
+
+@bp.get("/wechat/wxa/checksession")
+def checksession():
+    """checkSessionKey: does `signature` (HMAC-SHA256 of "" under the user's session_key) match?"""
+    faulty = _fault("checksession")
+    if faulty is not None:
+        return faulty
+    user, errcode = _signed_user()
+    if user is None:
+        return _err(errcode)
+    return _answer(errcode=0, errmsg="ok")
+
+
+@bp.get("/wechat/wxa/resetusersessionkey")
+def resetusersessionkey():
+    """resetUserSessionKey: a new session_key for a correctly signed request; the old one dies."""
+    faulty = _fault("resetusersessionkey")
+    if faulty is not None:
+        return faulty
+    user, errcode = _signed_user()
+    if user is None:
+        return _err(errcode)
+    key = store().reset_session_key(user["appid"], user["openid"])
+    return _answer(errcode=0, errmsg="ok", openid=user["openid"], session_key=key)
+
+
+def _signed_user() -> tuple[dict | None, int]:
+    """The user of a login-state-signed GET (access_token, openid, signature, sig_method), or an errcode."""
+    appid, errcode = store().check_token(request.args.get("access_token"))
+    if appid is None:
+        return None, errcode
+    if request.args.get("sig_method") != "hmac_sha256":
+        return None, 87008
+    openid = request.args.get("openid")
+    user = store().user(appid, openid) if openid else None
+    if user is None:
+        return None, 40003
+    # The key is the base64 text of the session_key itself, the message the body ("" for a GET).
+    expected = hmac.new(user["session_key"].encode(), b"", hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, (request.args.get("signature") or "").lower()):
+        return None, 87009
+    return user, 0
+
+
+def _json_body() -> dict | int:
+    """A POST body as WeChat reads it: JSON whatever the Content-Type (wechatpy sends none);
+    an empty body is no fields, anything else that is not a JSON object is 47001."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return 47001
+    return body if isinstance(body, dict) else 47001
