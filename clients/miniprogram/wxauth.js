@@ -15,9 +15,18 @@
  *   legacy encryptedData undecryptable.
  *
  * Written in the ES2015 subset every base library runs (no async/await, no class
- * inheritance), so it needs no build step.
+ * inheritance), so it needs no build step. It runs unchanged on uni-app and Taro:
+ * createClient({ baseUrl, wx: uni }) or { wx: Taro }. Types: wxauth.d.ts.
  */
 'use strict'
+
+/** @typedef {import('./wxauth').Session} Session */
+/** @typedef {import('./wxauth').StoredSession} StoredSession */
+/** @typedef {import('./wxauth').User} User */
+/** @typedef {import('./wxauth').WxLike} WxLike */
+/** @typedef {import('./wxauth').RequestOptions} RequestOptions */
+/** @typedef {import('./wxauth').PhoneBound} PhoneBound */
+/** @typedef {{ statusCode: number, data: any }} Response */
 
 const DEFAULT_STORAGE_KEY = 'wxauth.session'
 // Log in again slightly before the server's expiry rather than send a dying token.
@@ -25,9 +34,16 @@ const EXPIRY_MARGIN_MS = 60 * 1000
 // Temporary files from <button open-type="chooseAvatar">: they only exist on this device.
 const LOCAL_FILE = /^(wxfile:|https?:\/\/(tmp|usr)\/)/
 
-/** An Error with the API's error `code`, the HTTP `status` (0 when none) and the body. */
+/**
+ * An Error with the API's error `code`, the HTTP `status` (0 when none) and the body.
+ * @param {string} code
+ * @param {string} message
+ * @param {number} [status]
+ * @param {unknown} [data]
+ * @returns {import('./wxauth').WxAuthError}
+ */
 function wxAuthError(code, message, status, data) {
-  const err = new Error(message)
+  const err = /** @type {import('./wxauth').WxAuthError} */ (new Error(message))
   err.name = 'WxAuthError'
   err.code = code
   err.status = status || 0
@@ -35,22 +51,83 @@ function wxAuthError(code, message, status, data) {
   return err
 }
 
+/**
+ * @param {import('./wxauth').ClientOptions} options
+ * @returns {import('./wxauth').WxAuthClient}
+ */
 function createClient(options) {
   const opts = options || {}
   if (!opts.baseUrl) throw new TypeError('createClient needs a baseUrl')
   const baseUrl = String(opts.baseUrl).replace(/\/+$/, '')
   const storageKey = opts.storageKey || DEFAULT_STORAGE_KEY
+  /** @type {Promise<Session> | null} */
   let loginInFlight = null
 
+  /** @returns {WxLike} */
   function wxApi() {
     if (opts.wx) return opts.wx
     if (typeof wx !== 'undefined') return wx // eslint-disable-line no-undef -- the mini-program global
     throw new Error('wxauth: no wx object; run inside a mini-program or pass createClient({ wx })')
   }
 
+  /**
+   * Call a wx-style API with success/fail callbacks, and settle on whichever answer comes
+   * first: the callbacks, or the promise that Taro returns as well (uni-app returns one
+   * only without callbacks; for Vue 2 it resolves [err, res]). Either way nothing is left
+   * unhandled, and a rejection of that promise is not lost.
+   * @param {'login' | 'request'} name
+   * @param {object} params
+   * @returns {Promise<any>}
+   */
+  function callApi(name, params) {
+    return new Promise(function (resolve, reject) {
+      let settled = false
+      /** @param {(value: any) => void} settle @param {any} value */
+      function once(settle, value) {
+        if (settled) return
+        settled = true
+        settle(value)
+      }
+      const full = Object.assign({}, params, {
+        success: /** @param {any} res */ function (res) {
+          once(resolve, res)
+        },
+        fail: /** @param {any} err */ function (err) {
+          once(reject, err)
+        },
+      })
+      /** @type {any} */
+      let returned
+      try {
+        const api = /** @type {any} */ (wxApi())
+        returned = api[name](full)
+      } catch (err) {
+        once(reject, err)
+        return
+      }
+      if (returned && typeof returned.then === 'function') {
+        returned.then(
+          /** @param {any} res */ function (res) {
+            if (Array.isArray(res) && res.length === 2) {
+              if (res[0]) once(reject, res[0])
+              else once(resolve, res[1])
+            } else {
+              once(resolve, res)
+            }
+          },
+          /** @param {any} err */ function (err) {
+            once(reject, err)
+          }
+        )
+      }
+    })
+  }
+
   // -- the stored session: { token, expiresAt, user, needsPhone } ----------------------
 
+  /** @returns {StoredSession | null} */
   function readSession() {
+    /** @type {any} */
     let stored
     try {
       stored = wxApi().getStorageSync(storageKey)
@@ -60,6 +137,7 @@ function createClient(options) {
     return stored && typeof stored.token === 'string' ? stored : null
   }
 
+  /** @returns {StoredSession | null} */
   function usableSession() {
     const session = readSession()
     if (!session) return null
@@ -67,6 +145,7 @@ function createClient(options) {
     return !expires || expires - EXPIRY_MARGIN_MS > Date.now() ? session : null
   }
 
+  /** @param {StoredSession} session */
   function saveSession(session) {
     wxApi().setStorageSync(storageKey, session)
     return session
@@ -80,6 +159,7 @@ function createClient(options) {
     }
   }
 
+  /** @param {User} user @param {Partial<StoredSession>} [extra] */
   function updateStoredUser(user, extra) {
     const session = readSession()
     if (session) saveSession(Object.assign({}, session, { user: user }, extra))
@@ -87,10 +167,17 @@ function createClient(options) {
 
   // -- transport ---------------------------------------------------------------------
 
-  /** wx.request as a Promise: resolves with every HTTP answer, rejects only when none came. */
+  /**
+   * wx.request as a Promise: resolves with every HTTP answer, rejects only when none came.
+   * @param {RequestOptions} options
+   * @param {string} [token]
+   * @returns {Promise<Response>}
+   */
   function send(options, token) {
+    /** @type {Record<string, string>} */
     const header = Object.assign({}, options.header)
     if (token) header.Authorization = 'Bearer ' + token
+    /** @type {Record<string, unknown>} */
     const params = {
       url: /^https?:\/\//.test(options.url) ? options.url : baseUrl + options.url,
       method: (options.method || 'GET').toUpperCase(),
@@ -99,16 +186,16 @@ function createClient(options) {
     }
     if (options.data !== undefined) params.data = options.data
     if (options.timeout !== undefined) params.timeout = options.timeout
-    return new Promise(function (resolve, reject) {
-      params.success = resolve
-      params.fail = function (err) {
-        reject(wxAuthError('network_error', (err && err.errMsg) || 'request:fail', 0, err))
-      }
-      wxApi().request(params)
+    return callApi('request', params).catch(function (err) {
+      throw wxAuthError('network_error', (err && err.errMsg) || 'request:fail', 0, err)
     })
   }
 
-  /** The body of a 2xx answer, or a WxAuthError carrying the API's {error, message}. */
+  /**
+   * The body of a 2xx answer, or a WxAuthError carrying the API's {error, message}.
+   * @param {Response} res
+   * @returns {any}
+   */
   function unwrap(res) {
     const data = res.data
     if (res.statusCode >= 200 && res.statusCode < 300) return data
@@ -116,29 +203,35 @@ function createClient(options) {
     throw wxAuthError(body.error || 'http_error', body.message || 'HTTP ' + res.statusCode, res.statusCode, data)
   }
 
+  /** @param {Response} res */
   function isInvalidToken(res) {
     return res.statusCode === 401 && !!res.data && res.data.error === 'invalid_token'
   }
 
   // -- login ---------------------------------------------------------------------------
 
+  /** @returns {Promise<string>} */
   function wxLogin() {
-    return new Promise(function (resolve, reject) {
-      wxApi().login({
-        success: function (res) {
-          if (res && res.code) resolve(res.code)
-          else reject(wxAuthError('wx_login_failed', (res && res.errMsg) || 'wx.login gave no code'))
-        },
-        fail: function (err) {
-          reject(wxAuthError('wx_login_failed', (err && err.errMsg) || 'wx.login failed', 0, err))
-        },
-      })
-    })
+    // provider: what uni-app needs outside WeChat's own runtime; wx.login and Taro ignore it.
+    return callApi('login', { provider: 'weixin' }).then(
+      function (res) {
+        if (res && res.code) return res.code
+        throw wxAuthError('wx_login_failed', (res && res.errMsg) || 'wx.login gave no code')
+      },
+      function (err) {
+        throw wxAuthError('wx_login_failed', (err && err.errMsg) || 'wx.login failed', 0, err)
+      }
+    )
   }
 
+  /**
+   * @param {import('./wxauth').LoginOptions} loginOptions
+   * @returns {Promise<Session>}
+   */
   function loginOnce(loginOptions) {
     return wxLogin()
       .then(function (code) {
+        /** @type {Record<string, unknown>} */
         const body = { code: code }
         if (opts.appid) body.appid = opts.appid
         if (loginOptions.userInfo) body.userInfo = loginOptions.userInfo
@@ -161,6 +254,10 @@ function createClient(options) {
    * Log in with a fresh wx.login code. Calls made while a login is in flight share it:
    * a double tap, or ten requests finding no token, cost one code and one server login.
    */
+  /**
+   * @param {import('./wxauth').LoginOptions} [loginOptions]
+   * @returns {Promise<Session>}
+   */
   function login(loginOptions) {
     if (!loginInFlight) {
       loginInFlight = loginOnce(loginOptions || {}).then(
@@ -177,7 +274,10 @@ function createClient(options) {
     return loginInFlight
   }
 
-  /** The stored session while it lasts; otherwise one (shared) login. */
+  /**
+   * The stored session while it lasts; otherwise one (shared) login.
+   * @returns {Promise<Session>}
+   */
   function ensureLogin() {
     const session = usableSession()
     if (!session) return login()
@@ -190,7 +290,11 @@ function createClient(options) {
     })
   }
 
-  /** After `staleToken` was refused: log in again, unless another call already did. */
+  /**
+   * After `staleToken` was refused: log in again, unless another call already did.
+   * @param {string} staleToken
+   * @returns {Promise<Session>}
+   */
   function renew(staleToken) {
     const session = readSession()
     if (session && session.token !== staleToken) return ensureLogin()
@@ -201,9 +305,12 @@ function createClient(options) {
   /**
    * wx.request with the Bearer token. On 401 invalid_token it logs in again once and
    * replays once. Resolves with the response body of a 2xx; rejects with a WxAuthError.
+   * @param {RequestOptions} options
+   * @returns {Promise<any>}
    */
   function request(options) {
-    let token
+    /** @type {string} */
+    let token = ''
     return ensureLogin()
       .then(function (session) {
         token = session.token
@@ -220,6 +327,10 @@ function createClient(options) {
 
   // -- phone number --------------------------------------------------------------------
 
+  /**
+   * @param {any} data
+   * @returns {PhoneBound}
+   */
   function phoneBound(data) {
     updateStoredUser(data.user, { needsPhone: false })
     return {
@@ -231,6 +342,10 @@ function createClient(options) {
     }
   }
 
+  /**
+   * @param {{ encryptedData: string, iv: string }} detail
+   * @returns {Promise<PhoneBound>}
+   */
   function bindByEncryptedData(detail) {
     // The data is sealed with the session_key WeChat holds right now, which is the one the
     // server got at the last login. wx.login here could rotate it and make the data
@@ -254,9 +369,13 @@ function createClient(options) {
    * Bind the phone number from a `bindgetphonenumber` event. Prefers detail.code (no
    * session_key involved); falls back to detail.encryptedData/iv. Resolves
    * { status: 'bound', phoneNumber, ... } or { status: 'denied', errMsg } when the user
-   * said no; rejects with a WxAuthError otherwise.
+   * said no; rejects with a WxAuthError otherwise. The event may come from WeChat,
+   * uni-app's @getphonenumber or Taro's onGetPhoneNumber: all carry `detail`.
+   * @param {import('./wxauth').PhoneNumberEvent} event
+   * @returns {Promise<import('./wxauth').BindPhoneResult>}
    */
   function bindPhone(event) {
+    /** @type {{ errMsg?: string, code?: string, encryptedData?: string, iv?: string }} */
     const detail = (event && event.detail) || {}
     const errMsg = detail.errMsg || ''
     if (/deny|cancel/i.test(errMsg)) return Promise.resolve({ status: 'denied', errMsg: errMsg })
@@ -264,7 +383,7 @@ function createClient(options) {
       // A 401 is answered before WeChat sees the code, so the replay can still use it.
       return request({ url: '/api/auth/phone', method: 'POST', data: { code: detail.code } }).then(phoneBound)
     }
-    if (detail.encryptedData && detail.iv) return bindByEncryptedData(detail)
+    if (detail.encryptedData && detail.iv) return bindByEncryptedData({ encryptedData: detail.encryptedData, iv: detail.iv })
     return Promise.reject(
       wxAuthError('phone_unavailable', errMsg || 'The getphonenumber event has neither a code nor encryptedData.', 0, detail)
     )
@@ -276,8 +395,11 @@ function createClient(options) {
    * The avatar/nickname fill-in. `avatarUrl` must be where you stored the image: the path
    * chooseAvatar gives is a temporary file on the phone, so upload it (wx.uploadFile) first.
    * Resolves with the updated user.
+   * @param {import('./wxauth').ProfileFields} fields
+   * @returns {Promise<User>}
    */
   function updateProfile(fields) {
+    /** @type {Record<string, string>} */
     const body = {}
     const f = fields || {}
     if (f.nickName !== undefined) body.nickName = f.nickName
@@ -293,7 +415,7 @@ function createClient(options) {
       return Promise.reject(wxAuthError('invalid_request', 'Give nickName and/or avatarUrl.'))
     }
     // PUT, not PATCH: wx.request cannot send PATCH.
-    return request({ url: '/api/me', method: 'PUT', data: body }).then(function (data) {
+    return request({ url: '/api/me', method: 'PUT', data: body }).then(/** @param {{ user: User }} data */ function (data) {
       updateStoredUser(data.user)
       return data.user
     })
@@ -302,6 +424,7 @@ function createClient(options) {
   /**
    * End the session on the server and forget it here. The local session is gone even if
    * the server cannot be reached (then the promise rejects, so the caller can say so).
+   * @returns {Promise<void>}
    */
   function logout() {
     const session = readSession()
@@ -312,7 +435,10 @@ function createClient(options) {
     })
   }
 
-  /** The stored session ({ token, expiresAt, user, needsPhone }) or null; no network. */
+  /**
+   * The stored session ({ token, expiresAt, user, needsPhone }) or null; no network.
+   * @returns {StoredSession | null}
+   */
   function getSession() {
     return usableSession()
   }
