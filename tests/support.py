@@ -83,7 +83,8 @@ def assert_error(resp, status: int, code: str) -> dict:
     assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:300])
     assert resp.is_json, resp.get_data(as_text=True)[:300]
     body = resp.get_json()
-    assert set(body) == {"error", "message"}, body
+    # decrypt_failed alone says why, in `reason`.
+    assert set(body) == ({"error", "message", "reason"} if code == "decrypt_failed" else {"error", "message"}), body
     assert body["error"] == code, body
     assert isinstance(body["message"], str) and body["message"]
     return body

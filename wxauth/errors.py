@@ -16,12 +16,22 @@ log = logging.getLogger("wxauth")
 class AppError(Exception):
     """A failure with a stable machine code, a readable message and an HTTP status."""
 
-    def __init__(self, code: str, message: str, status: int = 400, *, wechat_errcode: int | None = None):
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int = 400,
+        *,
+        wechat_errcode: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.status = status
         self.wechat_errcode = wechat_errcode
+        # Fields the answer carries besides error and message (decrypt_failed's reason).
+        self.extra = extra or {}
 
 
 def invalid_request(message: str) -> AppError:

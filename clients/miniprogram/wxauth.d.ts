@@ -30,6 +30,10 @@ export interface Session {
   isNewUser: boolean
   /** The server asks for a phone number before the user goes on (WXAUTH_REQUIRE_PHONE). */
   needsPhone: boolean
+  /** This login bound the phone (loginWithPhone); false otherwise. */
+  phoneBound: boolean
+  /** Why loginWithPhone's phone code did not bind (the login itself succeeded). */
+  phoneError?: { error: WxAuthErrorCode | (string & {}); message: string }
 }
 
 /** What the kit keeps in storage: getSession() returns it. */
@@ -143,6 +147,8 @@ export type PhoneNumberEvent =
 export interface WxAuthClient {
   /** Log in with a fresh wx.login code; concurrent calls share one code and one request. */
   login(options?: LoginOptions): Promise<Session>
+  /** 手机号一键登录: one wx.login plus the phone button's code, one request; logs in without the phone when declined. */
+  loginWithPhone(event: PhoneNumberEvent, options?: LoginOptions): Promise<Session>
   /** The stored session while it lasts; otherwise one (shared) login. */
   ensureLogin(): Promise<Session>
   /** A request with the Bearer token; on 401 invalid_token, one login and one replay. Resolves the 2xx body. */

@@ -225,7 +225,7 @@ function createClient(options) {
   }
 
   /**
-   * @param {import('./wxauth').LoginOptions} loginOptions
+   * @param {import('./wxauth').LoginOptions & { phoneCode?: string }} loginOptions
    * @returns {Promise<Session>}
    */
   function loginOnce(loginOptions) {
@@ -235,18 +235,23 @@ function createClient(options) {
         const body = { code: code }
         if (opts.appid) body.appid = opts.appid
         if (loginOptions.userInfo) body.userInfo = loginOptions.userInfo
+        if (loginOptions.phoneCode) body.phoneCode = loginOptions.phoneCode
         return send({ url: '/api/auth/login', method: 'POST', data: body })
       })
       .then(function (res) {
         const data = unwrap(res)
         saveSession({ token: data.token, expiresAt: data.expiresAt, user: data.user, needsPhone: data.needsPhone })
-        return {
+        /** @type {Session} */
+        const session = {
           token: data.token,
           expiresAt: data.expiresAt,
           user: data.user,
           isNewUser: data.isNewUser,
           needsPhone: data.needsPhone,
+          phoneBound: !!data.phoneBound,
         }
+        if (data.phoneError) session.phoneError = data.phoneError
+        return session
       })
   }
 
@@ -255,7 +260,7 @@ function createClient(options) {
    * a double tap, or ten requests finding no token, cost one code and one server login.
    */
   /**
-   * @param {import('./wxauth').LoginOptions} [loginOptions]
+   * @param {import('./wxauth').LoginOptions & { phoneCode?: string }} [loginOptions]
    * @returns {Promise<Session>}
    */
   function login(loginOptions) {
@@ -287,6 +292,7 @@ function createClient(options) {
       user: session.user,
       isNewUser: false,
       needsPhone: !!session.needsPhone,
+      phoneBound: false,
     })
   }
 
@@ -361,8 +367,31 @@ function createClient(options) {
         forgetSession()
         throw wxAuthError('login_required', 'The session ended. ' + loginFirst, 401, res.data)
       }
+      if (res.statusCode === 422 && res.data && res.data.reason === 'stale_session_key') {
+        // WeChat confirmed the server's session_key is dead: a login now stores the current
+        // one, so the user's next tap produces data that decrypts. This tap's data cannot.
+        const err = wxAuthError('decrypt_failed', res.data.message, 422, res.data)
+        return login().then(function () {
+          throw err
+        })
+      }
       return phoneBound(unwrap(res))
     })
+  }
+
+  /**
+   * 手机号一键登录: log in and bind the phone in one request, from the getphonenumber event of
+   * a phone button shown before login (one wx.login, the event's code). Resolves the session
+   * with `phoneBound`, and `phoneError` when the number could not be bound (the login stands).
+   * When the user declines, or the event has no code, it logs in without the phone.
+   * @param {import('./wxauth').PhoneNumberEvent} event
+   * @param {import('./wxauth').LoginOptions} [loginOptions]
+   * @returns {Promise<Session>}
+   */
+  function loginWithPhone(event, loginOptions) {
+    const detail = (event && event.detail) || {}
+    const code = /deny|cancel/i.test(detail.errMsg || '') ? undefined : detail.code
+    return login(Object.assign({}, loginOptions, code ? { phoneCode: code } : {}))
   }
 
   /**
@@ -445,6 +474,7 @@ function createClient(options) {
 
   return {
     login: login,
+    loginWithPhone: loginWithPhone,
     ensureLogin: ensureLogin,
     request: request,
     bindPhone: bindPhone,

@@ -117,24 +117,58 @@ async function act(title, run) {
 }
 
 function summary(session) {
-  return { isNewUser: session.isNewUser, needsPhone: session.needsPhone, token: session.token, user: session.user }
+  const shown = { isNewUser: session.isNewUser, needsPhone: session.needsPhone, phoneBound: session.phoneBound }
+  if (session.phoneError) shown.phoneError = session.phoneError
+  return Object.assign(shown, { token: session.token, user: session.user })
+}
+
+// The phone sheet answers the button that opened it: 绑定手机号 after login, or
+// 手机号一键登录 before it (then the kit logs in with the phone code in the same request).
+let sheetForLogin = false
+
+function openPhoneSheet(forLogin) {
+  sheetForLogin = forLogin
+  const user = users.find((u) => u.openid === (wx.openid || openid))
+  $('sheet-phone').textContent = maskPhone((user && user.phoneNumber) || '13800138000')
+  $('sheet-legacy').hidden = forLogin // a code is what a one-tap login sends
+  $('phone-sheet').hidden = false
+}
+
+/** 手机号一键登录: the simulated user taps allow or deny on the sheet shown before login. */
+function loginWithPhone(title, makeEvent) {
+  $('phone-sheet').hidden = true
+  return act(title, async () => {
+    if (!wx.openid) {
+      // A first-time user: WeChat knows them before they log in, so the sandbox needs them too.
+      const created = await control('POST', 'users', {})
+      wx.openid = created.user.openid
+    }
+    const session = await auth.loginWithPhone(await makeEvent())
+    if (session.phoneError) notice(`登录成功，手机号未绑定 (${session.phoneError.error})`, true)
+    else notice(session.phoneBound ? '已登录，手机号已绑定' : '已登录 (phone declined: sent without a phone code)')
+    return summary(session)
+  })
 }
 
 const actions = {
   login: () => act('auth.login()', () => auth.login().then(summary)),
 
-  'phone-sheet': () => {
-    const user = users.find((u) => u.openid === (wx.openid || openid))
-    $('sheet-phone').textContent = maskPhone((user && user.phoneNumber) || '13800138000')
-    $('phone-sheet').hidden = false
-  },
+  'phone-sheet': () => openPhoneSheet(false),
 
-  'phone-allow': () => bindPhone('auth.bindPhone(event) · allowed, with a phone code', () => wx.phoneCodeEvent()),
+  'phone-login-sheet': () => openPhoneSheet(true),
+
+  'phone-allow': () =>
+    sheetForLogin
+      ? loginWithPhone('auth.loginWithPhone(event) · allowed, with a phone code', () => wx.phoneCodeEvent())
+      : bindPhone('auth.bindPhone(event) · allowed, with a phone code', () => wx.phoneCodeEvent()),
 
   'phone-legacy': () =>
     bindPhone('auth.bindPhone(event) · allowed, legacy encryptedData', () => wx.legacyPhoneEvent()),
 
-  'phone-deny': () => bindPhone('auth.bindPhone(event) · denied', () => wx.deniedPhoneEvent()),
+  'phone-deny': () =>
+    sheetForLogin
+      ? loginWithPhone('auth.loginWithPhone(event) · denied', () => wx.deniedPhoneEvent())
+      : bindPhone('auth.bindPhone(event) · denied', () => wx.deniedPhoneEvent()),
 
   logout: () =>
     act('auth.logout()', () => {

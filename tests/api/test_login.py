@@ -211,3 +211,42 @@ def test_encrypted_userinfo_with_stale_key_fails_cleanly(client, sandbox, app):
         assert failure.kind == "userinfo_encrypted"
         assert failure.reason in ("bad_padding", "not_json")  # a wrong key pads correctly 1 time in 256
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_one_tap_login_binds_the_phone_in_the_same_request(client, sandbox, app):
+    user = sandbox.user(phoneNumber="13811112222")
+    code, openid = sandbox.login_code(user["openid"])
+    phone_code = sandbox.phone_code(openid)
+    resp = client.post("/api/auth/login", json={"code": code, "phoneCode": phone_code})
+    body = resp.get_json()
+    assert resp.status_code == 200, body
+    assert body["phoneBound"] is True and "phoneError" not in body
+    assert body["user"]["phoneNumber"] == "13811112222"
+    assert body["needsPhone"] is False
+    with app.app_context():
+        stored = db.session.scalar(select(User).where(User.openid == openid))
+        assert stored.phone_number == "13811112222" and stored.phone_bound_at is not None
+
+
+def test_a_failed_phone_exchange_does_not_fail_the_login(client, sandbox, app):
+    code, openid = sandbox.login_code()
+    resp = client.post("/api/auth/login", json={"code": code, "phoneCode": "not-a-phone-code"})
+    body = resp.get_json()
+    assert resp.status_code == 200, body
+    assert body["phoneBound"] is False
+    assert body["phoneError"]["error"] == "invalid_phone_code" and body["phoneError"]["message"]
+    assert body["user"]["phoneNumber"] is None
+    assert client.get("/api/me", headers={"Authorization": "Bearer " + body["token"]}).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.openid == openid)) == 1
+
+
+def test_phone_bound_is_false_on_every_login_without_a_phone_code(api):
+    assert api.login().body["phoneBound"] is False
+
+
+def test_a_bad_phone_code_is_refused_before_any_exchange(client, sandbox):
+    code, _ = sandbox.login_code()
+    for bad in (5, "", "has space", "x" * 1000):
+        assert_error(client.post("/api/auth/login", json={"code": code, "phoneCode": bad}), 400, "invalid_request")
+    assert client.post("/api/auth/login", json={"code": code}).status_code == 200  # the code was never spent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from tests.support import assert_error
@@ -128,3 +129,46 @@ def test_classic_token_api_can_be_chosen(api, sandbox, app, monkeypatch):
     assert api.post("/api/auth/phone", s, json={"code": sandbox.phone_code(s.openid)}).status_code == 200
     stats = sandbox.stats()
     assert stats.get("token") == 1 and "stable_token" not in stats
+
+
+def test_a_stored_key_wechat_no_longer_holds_is_confirmed_stale(api, sandbox, app):
+    # The mini-program called wx.login for something else: WeChat rotated the key, and the
+    # code never reached wxauth, so the key stored at the last login is dead.
+    s = api.login(phoneNumber="13700001111")
+    sandbox.login_code(s.openid)
+    data = sandbox.encrypted_phone(s.openid)  # sealed with WeChat's current key
+    before = sandbox.stats().get("checksession", 0)
+    body = assert_error(api.post("/api/auth/phone", s, json=data), 422, "decrypt_failed")
+    assert body["reason"] == "stale_session_key"
+    assert "Log in again" in body["message"]
+    assert sandbox.stats()["checksession"] == before + 1
+    with app.app_context():
+        assert db.session.scalar(select(Failure.reason)) == "stale_session_key"
+    # Logging in again stores WeChat's current key; fresh data then binds.
+    api.login(s.openid)
+    assert api.post("/api/auth/phone", s, json=sandbox.encrypted_phone(s.openid)).status_code == 200
+
+
+def test_a_key_wechat_still_holds_keeps_the_original_reason(api, sandbox, app):
+    s = api.login()
+    other = api.login()  # another user: their data cannot decrypt under s's key
+    body = assert_error(api.post("/api/auth/phone", s, json=sandbox.encrypted_phone(other.openid)), 422, "decrypt_failed")
+    assert body["reason"] in ("bad_padding", "not_json")
+    assert sandbox.stats()["checksession"] == 1  # asked, and WeChat said the key is current
+
+
+def test_failures_no_stale_key_explains_are_not_checked(api, sandbox):
+    s = api.login()
+    body = assert_error(api.post("/api/auth/phone", s, json={"encryptedData": "AAAA", "iv": "AAAA"}), 422, "decrypt_failed")
+    assert body["reason"] == "bad_iv_length"
+    assert sandbox.stats().get("checksession", 0) == 0
+
+
+@pytest.mark.parametrize("fault", [{"status": 503, "count": 2}, {"delay": 3, "count": 1}])
+def test_without_an_answer_from_checksession_the_original_reason_stands(api, sandbox, fault):
+    s = api.login(phoneNumber="13700001111")
+    sandbox.login_code(s.openid)
+    data = sandbox.encrypted_phone(s.openid)
+    sandbox.fault("checksession", **fault)
+    body = assert_error(api.post("/api/auth/phone", s, json=data), 422, "decrypt_failed")
+    assert body["reason"] in ("bad_padding", "not_json")

@@ -183,6 +183,37 @@ def test_login_phone_profile_logout(page, app):
 
 
 @pytest.mark.browser
+def test_one_tap_phone_login_before_login(page, app):
+    sim = Simulator(page)
+    sim.create_user("oSimulatorOneTap01", "13900001111")
+    sim.tap("手机号一键登录")
+    assert not page.locator("#sheet-legacy").is_visible()  # a one-tap login sends a code
+    sim.tap("允许")
+    assert sim.text("#mp-phone") == "13900001111"
+    calls = sim.calls()
+    assert ("API", "/api/auth/login", "200") in calls
+    assert not [c for c in calls if c[1] == "/api/auth/phone"]  # one request did both
+    assert _user(app, "oSimulatorOneTap01").phone_number == "13900001111"
+
+    sim.tap("退出登录")
+    sim.tap("手机号一键登录")
+    sim.tap("不允许")  # declined: logged in all the same, without the phone
+    assert sim.page.get_by_role("button", name="退出登录").is_visible()
+    assert sim.js_errors() == []
+
+
+@pytest.mark.browser
+def test_a_newcomer_logs_in_with_the_phone_in_one_tap(page, app):
+    sim = Simulator(page)
+    assert page.input_value("#user-select") == ""
+    sim.tap("手机号一键登录")
+    sim.tap("允许")
+    openid = page.input_value("#user-select")
+    assert openid and _user(app, openid).phone_number == "13800138000"
+    assert sim.js_errors() == []
+
+
+@pytest.mark.browser
 def test_a_newcomer_logs_in_and_binds_a_phone_without_any_setup(page, app):
     sim = Simulator(page)
     assert page.input_value("#user-select") == ""  # an empty sandbox: "a new user, created on first login"

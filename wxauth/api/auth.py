@@ -29,6 +29,7 @@ def login_view():
         signature=string_field(body, "signature", max_length=128),
         encrypted_data=string_field(body, "encryptedData"),
         iv=string_field(body, "iv", max_length=64),
+        phone_code=code_field(body, "phoneCode") if body.get("phoneCode") is not None else None,
     )
     if (req.raw_data is None) != (req.signature is None):
         raise invalid_request("rawData and signature go together.")
@@ -36,13 +37,17 @@ def login_view():
         raise invalid_request("encryptedData and iv go together.")
     result = login(app, req, ClientInfo.from_request(request))
     needs_phone = settings.current().require_phone and result.user.phone_number is None
-    return jsonify(
-        token=result.token,
-        expiresAt=iso(result.session.expires_at),
-        isNewUser=result.is_new_user,
-        needsPhone=needs_phone,
-        user=user_json(result.user),
-    )
+    answer = {
+        "token": result.token,
+        "expiresAt": iso(result.session.expires_at),
+        "isNewUser": result.is_new_user,
+        "needsPhone": needs_phone,
+        "phoneBound": result.phone_bound,
+        "user": user_json(result.user),
+    }
+    if result.phone_error is not None:
+        answer["phoneError"] = {"error": result.phone_error.code, "message": result.phone_error.message}
+    return jsonify(answer)
 
 
 @bp.post("/auth/phone")

@@ -33,8 +33,8 @@ _HTTP_CODES = {
 DATABASE_ERRORS = (OperationalError, InterfaceError, PoolTimeout)
 
 
-def error_response(code: str, message: str, status: int):
-    response = jsonify(error=code, message=message)
+def error_response(code: str, message: str, status: int, **extra):
+    response = jsonify(error=code, message=message, **extra)
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="wxauth"'
@@ -45,7 +45,7 @@ def json_errors(bp: Blueprint, *, applies: Callable[[], bool] = lambda: True) ->
     """Answer every error raised in `bp`'s views as JSON, for the requests `applies` to."""
 
     def app_error(exc: AppError):
-        response = error_response(exc.code, exc.message, exc.status)
+        response = error_response(exc.code, exc.message, exc.status, **exc.extra)
         if exc.status == 429:
             response.headers["Retry-After"] = "60"  # WeChat's 45011 limits are per minute
         return response

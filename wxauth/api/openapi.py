@@ -177,7 +177,15 @@ SPEC: dict = {
             "Error": {
                 "type": "object",
                 "required": ["error", "message"],
-                "properties": {"error": {"type": "string", "enum": ERROR_CODES}, "message": {"type": "string"}},
+                "properties": {
+                    "error": {"type": "string", "enum": ERROR_CODES},
+                    "message": {"type": "string"},
+                    "reason": {
+                        "type": "string",
+                        "description": "decrypt_failed only: why (bad_padding, not_json, …; stale_session_key when WeChat "
+                        "confirmed the stored session_key is no longer valid: log in again, then ask again)",
+                    },
+                },
                 "additionalProperties": False,
             },
             "User": {
@@ -222,6 +230,10 @@ SPEC: dict = {
                     "signature": {**_SHA1_HEX, "description": "sha1(rawData + session_key), verified when sent"},
                     "encryptedData": {**_BASE64, "description": "legacy getUserInfo payload"},
                     "iv": _IV,
+                    "phoneCode": {
+                        **_CODE,
+                        "description": "the getPhoneNumber button's detail.code: log in and bind the phone in one request",
+                    },
                 },
                 "dependentRequired": {
                     "rawData": ["signature"],
@@ -247,12 +259,20 @@ SPEC: dict = {
             },
             "LoginResponse": {
                 "type": "object",
-                "required": ["token", "expiresAt", "isNewUser", "needsPhone", "user"],
+                "required": ["token", "expiresAt", "isNewUser", "needsPhone", "phoneBound", "user"],
                 "properties": {
                     "token": {"type": "string"},
                     "expiresAt": {"type": "string", "format": "date-time"},
                     "isNewUser": {"type": "boolean"},
                     "needsPhone": {"type": "boolean"},
+                    "phoneBound": {"type": "boolean", "description": "this login's phoneCode bound the phone"},
+                    "phoneError": {
+                        "type": "object",
+                        "description": "why phoneCode did not bind (the errors of POST /api/auth/phone); the login stands",
+                        "required": ["error", "message"],
+                        "properties": {"error": {"type": "string", "enum": ERROR_CODES}, "message": {"type": "string"}},
+                        "additionalProperties": False,
+                    },
                     "user": {"$ref": "#/components/schemas/User"},
                 },
                 "additionalProperties": False,

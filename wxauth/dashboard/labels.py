@@ -51,6 +51,10 @@ FAILURE_REASONS = {
         "Watermark too old",
         "The data was sent long after WeChat produced it: send it right away.",
     ),
+    "stale_session_key": (
+        "Stale session key (WeChat confirmed)",
+        "WeChat's checkSessionKey says the stored key is dead: the user logged in elsewhere since; the kit logs in again.",
+    ),
     crypto.NO_SESSION_KEY: (
         "No session key",
         "The user has no current session key (logged out or never logged in): call wx.login, then retry.",

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 
 from config import MiniApp
 from wxauth import settings
 from wxauth.errors import AppError
+from wxauth.extensions import db
 from wxauth.models import ApiSession, User, utcnow
-from wxauth.services import ClientInfo, events, login_writes, sessions
+from wxauth.services import ClientInfo, events, login_writes, phone, sessions
 from wxauth.services.profile import (
     ANONYMOUS_NICKNAMES,
     clean_avatar_url,
@@ -36,6 +37,8 @@ class LoginRequest:
     signature: str | None = None
     encrypted_data: str | None = None
     iv: str | None = None
+    # The getPhoneNumber button's code, for a login that binds the phone in the same tap.
+    phone_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class LoginResult:
     token: str
     session: sessions.ApiSession
     is_new_user: bool
+    phone_bound: bool = False  # by this login's phone_code
+    phone_error: AppError | None = None  # why the phone_code did not bind; the login stands
 
 
 # One login per code at a time in this process (see login()).
@@ -123,12 +128,27 @@ def _login(app: MiniApp, req: LoginRequest, client: ClientInfo) -> LoginResult:
     rows = _login_rows(app, exchanged, unionid, profile, client)
     user = login_writes.write(rows)
     events.count_login_success()
-    return LoginResult(
+    result = LoginResult(
         user=user,
         token=sessions.issue_token(rows.session),
         session=ApiSession(**rows.session_row(user)),
         is_new_user=rows.is_new(user),
     )
+    return _bind_phone(app, req, client, result) if req.phone_code else result
+
+
+def _bind_phone(app: MiniApp, req: LoginRequest, client: ClientInfo, result: LoginResult) -> LoginResult:
+    """The one-tap login's second half: exchange the phone code for the user just logged in.
+
+    The login has happened (its code is spent), so a failed exchange is reported beside it,
+    with the error POST /api/auth/phone would have answered, not instead of it.
+    """
+    try:
+        phone.bind_by_code(app, result.user, req.phone_code or "", client)
+    except AppError as exc:
+        return replace(result, phone_error=exc)
+    user = db.session.get(User, result.user.id) or result.user
+    return replace(result, user=user, phone_bound=True)
 
 
 def _login_rows(

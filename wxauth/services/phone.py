@@ -15,7 +15,7 @@ from wxauth.metrics import PHONE_CALLS
 from wxauth.models import User, utcnow
 from wxauth.security import SealError
 from wxauth.services import ClientInfo, events
-from wxauth.services.session_keys import decrypt_failed, unseal_session_key
+from wxauth.services.session_keys import STALE_KEY_REASONS, STALE_SESSION_KEY, decrypt_failed, unseal_session_key
 from wxauth.wechat import crypto
 from wxauth.wechat.errors import WeChatError, WeChatUnavailable, phone_error, unavailable_error
 
@@ -89,11 +89,20 @@ def bind_by_encrypted(app: MiniApp, user: User, encrypted_data: str, iv: str, cl
     try:
         data = crypto.decrypt(session_key, encrypted_data, iv, app.appid, max_age=settings.current().watermark_max_age)
     except crypto.DecryptError as exc:
-        raise fail(exc.reason) from None
+        raise fail(_confirmed(app, user, session_key, exc.reason)) from None
     phone = _phone(data)
     if phone is None:
         raise fail(crypto.NOT_JSON)
     return _store(user, phone, "encrypted", client)
+
+
+def _confirmed(app: MiniApp, user: User, session_key: str, reason: str) -> str:
+    """`reason`, or STALE_SESSION_KEY when it looks like a stale key and WeChat's
+    checkSessionKey confirms the stored key is dead (no answer in time: `reason` stands)."""
+    if reason not in STALE_KEY_REASONS:
+        return reason
+    wechat = current_app.extensions["wxauth.wechat"]
+    return STALE_SESSION_KEY if wechat.session_key_valid(app, user.openid, session_key) is False else reason
 
 
 def _phone(info: dict) -> Phone | None:

@@ -12,6 +12,8 @@ from wxauth.wechat import crypto
 _PURPOSE = "session_key"
 # A wrong key fails PKCS#7 255 times in 256, and yields garbage that is not JSON otherwise.
 STALE_KEY_REASONS = (crypto.BAD_PADDING, crypto.NOT_JSON)
+# A stale-looking failure that WeChat's checkSessionKey confirmed: the stored key is dead.
+STALE_SESSION_KEY = "stale_session_key"
 
 
 def seal_session_key(secret_key: str, session_key: str) -> str:
@@ -25,10 +27,18 @@ def unseal_session_key(secret_key: str, sealed: str) -> str:
 
 
 def decrypt_failed(reason: str) -> AppError:
-    """The API's answer to data that did not decrypt for `reason` (a crypto reason code)."""
-    hint = (
-        " The session_key changed since the data was produced: do not call wx.login between getting the data and sending it."
-        if reason in STALE_KEY_REASONS
-        else ""
-    )
-    return AppError("decrypt_failed", f"Could not decrypt the data ({reason}).{hint}", 422)
+    """The API's answer to data that did not decrypt for `reason` (a crypto reason code, or
+    STALE_SESSION_KEY); the reason is a field of the answer too."""
+    if reason == STALE_SESSION_KEY:
+        message = (
+            "Could not decrypt the data: WeChat confirms the stored session_key is no longer valid. "
+            "Log in again (wx.login), then ask for the data again."
+        )
+    else:
+        hint = (
+            " The session_key changed since the data was produced: do not call wx.login between getting the data and sending it."
+            if reason in STALE_KEY_REASONS
+            else ""
+        )
+        message = f"Could not decrypt the data ({reason}).{hint}"
+    return AppError("decrypt_failed", message, 422, extra={"reason": reason})

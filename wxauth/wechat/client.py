@@ -9,6 +9,8 @@ since those carry the app secret and the user's codes.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
 import time
@@ -147,13 +149,22 @@ class WeChatClient:
             raise WeChatUnavailable("answer without phone_info", "/wxa/business/getuserphonenumber", status=502)
         return info
 
+    def check_session_key(self, access_token: str, openid: str, session_key: str, *, timeout: float) -> None:
+        """checkSessionKey (/wxa/checksession): returns when WeChat holds `session_key` as the
+        user's current key; WeChatError 87009 when it does not. At most `timeout` seconds."""
+        signature = hmac.new(session_key.encode(), b"", hashlib.sha256).hexdigest()
+        params = {"access_token": access_token, "openid": openid, "signature": signature, "sig_method": "hmac_sha256"}
+        self._call("GET", "/wxa/checksession", params=params, timeout=timeout)
+
     # -- transport -------------------------------------------------------------------
 
-    def _call(self, method: str, path: str, *, params: dict | None = None, json: Any = None) -> dict:
+    def _call(
+        self, method: str, path: str, *, params: dict | None = None, json: Any = None, timeout: float | None = None
+    ) -> dict:
         started = time.monotonic()
         result = "0"
         try:
-            return self._attempts(method, path, params=params, json=json)
+            return self._attempts(method, path, params=params, json=json, total=timeout or self.total_timeout)
         except WeChatError as exc:
             result = str(exc.errcode)
             raise
@@ -164,8 +175,8 @@ class WeChatClient:
             WECHAT_CALLS.labels(path, result).inc()
             WECHAT_SECONDS.labels(path).observe(time.monotonic() - started)
 
-    def _attempts(self, method: str, path: str, *, params: dict | None, json: Any) -> dict:
-        deadline = time.monotonic() + self.total_timeout
+    def _attempts(self, method: str, path: str, *, params: dict | None, json: Any, total: float) -> dict:
+        deadline = time.monotonic() + total
         url = self.base() + path
         for attempt in (1, 2):
             remaining = deadline - time.monotonic()

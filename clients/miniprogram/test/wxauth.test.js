@@ -333,3 +333,46 @@ test('the wx object can be passed instead of the global', async () => {
   const session = await auth.ensureLogin()
   assert.equal(session.user.openid, own.openid)
 })
+
+test('loginWithPhone sends the phone code with the login: one wx.login, one request', async () => {
+  const sim = await simulatedUser()
+  const mp = miniProgram({ openid: sim.openid })
+  const session = await mp.auth.loginWithPhone(await mp.wx.phoneCodeEvent())
+  assert.equal(session.phoneBound, true)
+  assert.equal(session.phoneError, undefined)
+  assert.equal(session.user.phoneNumber, sim.phoneNumber)
+  assert.equal(mp.wx.getStorageSync(STORAGE_KEY).user.phoneNumber, sim.phoneNumber)
+  assert.equal(mp.logins(), 1)
+  assert.equal(mp.requests('/api/auth/login'), 1)
+  assert.equal(mp.requests('/api/auth/phone'), 0)
+})
+
+test('loginWithPhone with a code WeChat refuses: logged in, phoneError says why', async () => {
+  const mp = miniProgram()
+  const session = await mp.auth.loginWithPhone({ detail: { errMsg: 'getPhoneNumber:ok', code: 'spent-or-forged' } })
+  assert.equal(session.phoneBound, false)
+  assert.equal(session.phoneError.error, 'invalid_phone_code')
+  assert.equal((await http('GET', '/api/me', { token: session.token })).status, 200)
+})
+
+test('loginWithPhone declined logs in without the phone', async () => {
+  const mp = miniProgram()
+  const session = await mp.auth.loginWithPhone(mp.wx.deniedPhoneEvent())
+  assert.equal(session.phoneBound, false)
+  assert.ok(session.token)
+  assert.equal(mp.calls.find((c) => c.path === '/api/auth/login').request.phoneCode, undefined)
+})
+
+test('legacy phone data under a key WeChat no longer holds: the kit logs in again, the next tap binds', async () => {
+  const sim = await simulatedUser()
+  const mp = miniProgram({ openid: sim.openid })
+  await mp.auth.login()
+  // Something else in the mini-program called wx.login: WeChat rotated the key, wxauth never saw it.
+  await http('POST', '/_sandbox/api/login-code', { body: { openid: sim.openid, rotate: true } })
+  const stale = await mp.wx.legacyPhoneEvent()
+  await assert.rejects(mp.auth.bindPhone(stale), (err) => err.code === 'decrypt_failed' && err.data.reason === 'stale_session_key')
+  assert.equal(mp.logins(), 2) // the kit logged in again, storing WeChat's current key on the server
+  const again = await mp.auth.bindPhone(await mp.wx.legacyPhoneEvent())
+  assert.equal(again.status, 'bound')
+  assert.equal(again.purePhoneNumber, sim.phoneNumber)
+})

@@ -34,6 +34,13 @@ async function flows(phoneEvent: WechatMiniprogram.ButtonGetPhoneNumber): Promis
   // @ts-expect-error the phone may be missing
   const surely: string = user.phoneNumber
   await auth.ensureLogin()
+  const oneTap = await auth.loginWithPhone(phoneEvent)
+  const bound: boolean = oneTap.phoneBound
+  if (oneTap.phoneError) {
+    const why: string = oneTap.phoneError.error
+    void why
+  }
+  void bound
 
   const me = await auth.request<{ user: User }>({ url: '/api/me' })
   const nickName: string | null = me.user.nickName

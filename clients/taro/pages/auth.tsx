@@ -48,6 +48,15 @@ export default function AuthPage() {
       if (session.needsPhone) setNotice('请绑定手机号以继续')
     })
 
+  // 手机号一键登录: login and phone in one request; a declined prompt still logs in.
+  const onLoginWithPhone = (e: BaseEventOrig<ButtonProps.onGetPhoneNumberEventDetail>) =>
+    run(async () => {
+      const session = await auth.loginWithPhone(e)
+      setUser(session.user)
+      if (session.phoneError) setNotice(MESSAGES[session.phoneError.error] || '手机号绑定失败，可稍后重试')
+      else if (session.needsPhone) setNotice('请绑定手机号以继续')
+    })
+
   // Hand the event over as it is; no Taro.login here (it could change the session_key).
   const onGetPhoneNumber = (e: BaseEventOrig<ButtonProps.onGetPhoneNumberEventDetail>) =>
     run(async () => {
@@ -78,9 +87,10 @@ export default function AuthPage() {
   if (!user) {
     return (
       <View className='auth'>
-        <Button type='primary' loading={busy} onClick={onLogin}>
-          微信一键登录
+        <Button type='primary' openType='getPhoneNumber' loading={busy} onGetPhoneNumber={onLoginWithPhone}>
+          手机号一键登录
         </Button>
+        <Button onClick={onLogin}>微信一键登录</Button>
         {notice && <Text className='notice'>{notice}</Text>}
       </View>
     )

@@ -54,7 +54,14 @@ export const AVATAR_UPLOAD_URL = 'https://upload.example.com/avatar'`
 test('the template compiles and binds only handlers the script defines', async () => {
   const { descriptor } = compiled()
   const handlers = [...descriptor.template.content.matchAll(/@(\w+)="(\w+)"/g)].map((m) => [m[1], m[2]])
-  assert.deepEqual(handlers.map(([event]) => event).sort(), ['chooseavatar', 'click', 'click', 'getphonenumber', 'submit'])
+  assert.deepEqual(handlers.map(([event]) => event).sort(), [
+    'chooseavatar',
+    'click',
+    'click',
+    'getphonenumber',
+    'getphonenumber',
+    'submit',
+  ])
   const page = await mountPage(createFakeUni(createSandboxWx({ baseUrl: BASE_URL })))
   for (const [, name] of handlers) assert.equal(typeof page[name], 'function', name)
   assert.match(descriptor.template.content, /open-type="getPhoneNumber" @getphonenumber="onGetPhoneNumber"/)
@@ -116,4 +123,14 @@ test('an error becomes the page notice, and a double tap does one thing', async 
   assert.equal(logins, 1)
   assert.equal(page.notice.value, '该微信账号存在风险，暂时无法登录')
   assert.equal(page.busy.value, false)
+})
+
+test('手机号一键登录 before login binds the phone in the same request', async () => {
+  const sim = await simulatedUser()
+  const wx = createSandboxWx({ baseUrl: BASE_URL, openid: sim.openid })
+  const page = await mountPage(createFakeUni(wx))
+  await page.onLoginWithPhone(frameworkPhoneEvent(await wx.phoneCodeEvent()))
+  assert.equal(page.user.value.openid, sim.openid)
+  assert.equal(page.user.value.phoneNumber, sim.phoneNumber)
+  assert.equal(page.notice.value, '')
 })

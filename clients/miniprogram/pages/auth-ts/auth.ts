@@ -35,6 +35,7 @@ interface PageData {
 
 interface PageMethods {
   onLogin(): Promise<void>
+  onLoginWithPhone(e: WechatMiniprogram.ButtonGetPhoneNumber): Promise<void>
   onGetPhoneNumber(e: WechatMiniprogram.ButtonGetPhoneNumber): Promise<void>
   onChooseAvatar(e: WechatMiniprogram.CustomEvent<{ avatarUrl: string }>): void
   onSaveProfile(e: WechatMiniprogram.FormSubmit): Promise<void>
@@ -54,6 +55,15 @@ Page<PageData, PageMethods>({
     return this.run(async () => {
       const session = await auth.login()
       this.setData({ user: session.user, notice: session.needsPhone ? '请绑定手机号以继续' : '' })
+    })
+  },
+
+  // 手机号一键登录: login and phone in one request; a declined prompt still logs in.
+  onLoginWithPhone(e) {
+    return this.run(async () => {
+      const session = await auth.loginWithPhone(e)
+      const failed = session.phoneError && (MESSAGES[session.phoneError.error] || '手机号绑定失败，可稍后重试')
+      this.setData({ user: session.user, notice: failed || (session.needsPhone ? '请绑定手机号以继续' : '') })
     })
   },
 

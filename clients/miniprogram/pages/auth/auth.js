@@ -44,6 +44,17 @@ Page({
     )
   },
 
+  // 手机号一键登录: the phone button shown before login; one wx.login and one request. A
+  // declined prompt still logs in, without the phone.
+  onLoginWithPhone(e) {
+    return this.run(() =>
+      auth.loginWithPhone(e).then((session) => {
+        const notice = session.phoneError ? MESSAGES[session.phoneError.error] || '手机号绑定失败，可稍后重试' : ''
+        this.setData({ user: session.user, notice: notice || (session.needsPhone ? '请绑定手机号以继续' : '') })
+      })
+    )
+  },
+
   // bindgetphonenumber: hand the event over as it is. No wx.login here: it could change the
   // session_key that the encrypted data was sealed with.
   onGetPhoneNumber(e) {
