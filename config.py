@@ -134,6 +134,7 @@ class Settings:
     ratelimit_phone: str
     ratelimit_phone_user: str
     ratelimit_dashboard_login: str
+    ratelimit_export: str
     ratelimit_dashboard_phone_search: str
     dashboard_idle_minutes: int
     dashboard_session_hours: int
@@ -329,6 +330,7 @@ def load_settings(environ: Mapping[str, str], instance_path: str | Path) -> Sett
         ratelimit_phone=env.rate_limit("WXAUTH_RATELIMIT_PHONE", "30/minute;300/hour"),
         ratelimit_phone_user=env.rate_limit("WXAUTH_RATELIMIT_PHONE_USER", "5/minute;20/day"),
         ratelimit_dashboard_login=env.rate_limit("WXAUTH_RATELIMIT_DASHBOARD_LOGIN", "10/minute"),
+        ratelimit_export=env.rate_limit("WXAUTH_RATELIMIT_EXPORT", "10/hour"),
         ratelimit_dashboard_phone_search=env.rate_limit("WXAUTH_RATELIMIT_DASHBOARD_PHONE_SEARCH", "20/hour;60/day"),
         dashboard_idle_minutes=env.integer("WXAUTH_DASHBOARD_IDLE_MINUTES", 30, minimum=1),
         dashboard_session_hours=env.integer("WXAUTH_DASHBOARD_SESSION_HOURS", 12, minimum=1),

@@ -39,6 +39,9 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+    # A migration may leave its connection's state changed (the SQLite rebuild turns foreign
+    # keys off): the app's pool starts afresh, with the settings every new connection gets.
+    target_db.engine.dispose()
 
 
 if context.is_offline_mode():

@@ -79,6 +79,8 @@ def by_user() -> str:
 login_per_ip = limiter.limit(limit_from("ratelimit_login"), key_func=get_remote_address)
 phone_per_ip = limiter.limit(limit_from("ratelimit_phone"), key_func=get_remote_address)
 phone_per_user = limiter.limit(limit_from("ratelimit_phone_user"), key_func=by_user)
+# An export reads every row about the person: a few an hour is plenty.
+export_per_user = limiter.limit(limit_from("ratelimit_export"), key_func=by_user)
 dashboard_login_per_ip = limiter.limit(limit_from("ratelimit_dashboard_login"), key_func=get_remote_address, methods=["POST"])
 
 

@@ -144,6 +144,18 @@ export type PhoneNumberEvent =
   | WechatMiniprogram.ButtonGetPhoneNumber
   | { detail: { errMsg?: string; code?: string; encryptedData?: string; iv?: string } }
 
+/** GET /api/me/export: everything the server stores about the person (never a secret). */
+export interface PersonalData {
+  exportedAt: string
+  user: User & { lastLoginAt: string; phoneBoundAt: string | null }
+  sessions: { createdAt: string; lastSeenAt: string; expiresAt: string; revokedAt: string | null; ip: string | null; userAgent: string | null }[]
+  logins: { createdAt: string; outcome: string; isNewUser: boolean; ip: string | null; userAgent: string | null }[]
+  failures: { createdAt: string; kind: string; reason: string; wechatErrcode: number | null; ip: string | null; userAgent: string | null }[]
+  phoneBinds: { createdAt: string; method: 'code' | 'encrypted'; ip: string | null; userAgent: string | null }[]
+  /** When an operator looked at the full number (not which operator). */
+  phoneReveals: { createdAt: string }[]
+}
+
 export interface WxAuthClient {
   /** Log in with a fresh wx.login code; concurrent calls share one code and one request. */
   login(options?: LoginOptions): Promise<Session>
@@ -159,6 +171,10 @@ export interface WxAuthClient {
   updateProfile(fields: ProfileFields): Promise<User>
   /** End the session on the server and forget it here (forgotten even when the server is unreachable). */
   logout(): Promise<void>
+  /** Everything the server stores about the person (GET /api/me/export). */
+  exportData(): Promise<PersonalData>
+  /** 注销账号: delete the account (DELETE /api/me) and forget the session here; a later login is a new user. */
+  deleteAccount(): Promise<void>
   /** The stored session, or null; no network. */
   getSession(): StoredSession | null
 }

@@ -465,6 +465,25 @@ function createClient(options) {
   }
 
   /**
+   * Everything the server stores about the person, as one document (GET /api/me/export).
+   * @returns {Promise<import('./wxauth').PersonalData>}
+   */
+  function exportData() {
+    return request({ url: '/api/me/export' })
+  }
+
+  /**
+   * 注销账号: delete the account on the server (DELETE /api/me), then forget the session
+   * here. Ask the user to confirm first: it cannot be undone. A later login is a new user.
+   * @returns {Promise<void>}
+   */
+  function deleteAccount() {
+    return request({ url: '/api/me', method: 'DELETE' }).then(function () {
+      forgetSession()
+    })
+  }
+
+  /**
    * The stored session ({ token, expiresAt, user, needsPhone }) or null; no network.
    * @returns {StoredSession | null}
    */
@@ -480,6 +499,8 @@ function createClient(options) {
     bindPhone: bindPhone,
     updateProfile: updateProfile,
     logout: logout,
+    exportData: exportData,
+    deleteAccount: deleteAccount,
     getSession: getSession,
   }
 }

@@ -77,7 +77,7 @@ def test_wechat_error_statuses_are_documented(spec, client, sandbox):
 def test_unknown_paths_and_methods_answer_json(client):
     assert_error(client.get("/api/nope"), 404, "not_found")
     assert_error(client.get("/api/auth/login"), 405, "method_not_allowed")
-    assert_error(client.delete("/api/me"), 405, "method_not_allowed")
+    assert_error(client.post("/api/me"), 405, "method_not_allowed")  # DELETE /api/me is the account deletion
 
 
 def test_oversized_body_is_413_json(client):

@@ -155,3 +155,32 @@ def test_user_page_escapes_every_user_value(signed_in_client, app):
     soup = signed_in_client.page("dashboard.user", user_id=user.id)
     assert not soup.find("img") and not soup.find("u") and not soup.find("b")
     assert "<img src=x onerror=alert(1)>" in soup.select_one("h1").get_text()
+
+
+def test_an_operator_deletes_an_account_deliberately_and_it_is_recorded(signed_in_client, api, app):
+    from wxauth.models import AccountDeletion, AuditEvent
+
+    person = api.login()
+    user_id = person.user["id"]
+    page = signed_in_client.page("dashboard.user", user_id=user_id)
+    form = page.select_one(f"form[action$='/users/{user_id}/delete']")
+    assert form is not None and form.get("data-confirm")  # the button asks first
+    resp = signed_in_client.submit(page, signed_in_client.url("dashboard.delete_user", user_id=user_id))
+    assert resp.status_code == 302
+    assert api.get("/api/me", person).status_code == 401
+    assert signed_in_client.response("dashboard.user", user_id=user_id).status_code == 404
+    with app.app_context():
+        deletion = db.session.scalar(select(AccountDeletion))
+        assert (deletion.user_id, deletion.requested_by) == (user_id, "operator") and deletion.operator_id is not None
+        audit = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "account_delete"))
+        assert audit.detail == f"user #{user_id} ({person.user['appid']})"
+    listed = signed_in_client.page("dashboard.deletions")
+    rows = [tr.get_text(" ", strip=True) for tr in listed.select("tbody tr")]
+    assert len(rows) == 1 and f"#{user_id}" in rows[0] and "operator alice" in rows[0]
+
+
+def test_a_forged_delete_without_csrf_deletes_nothing(signed_in_client, api):
+    person = api.login()
+    resp = signed_in_client.client.post(signed_in_client.url("dashboard.delete_user", user_id=person.user["id"]))
+    assert resp.status_code == 400
+    assert api.get("/api/me", person).status_code == 200

@@ -61,6 +61,19 @@ _SHA1_HEX = {"type": "string", "minLength": 40, "maxLength": 40, "pattern": "^[0
 _PLACE = {"type": "string", "maxLength": 64}
 
 
+def _rows(*fields: str) -> dict:
+    """An export list: objects with exactly these fields (values of any JSON type)."""
+    return {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": list(fields),
+            "properties": {f: {} for f in fields},
+            "additionalProperties": False,
+        },
+    }
+
+
 def _error(description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
@@ -162,6 +175,23 @@ SPEC: dict = {
                 "operationId": "updateMePut",
                 "description": "The same partial update as PATCH, for wx.request, which cannot send PATCH.",
             },
+            "delete": {
+                "summary": "Delete the account (注销账号)",
+                "description": "Every session ends at once; the profile, phone, session_key and (appid, openid) are "
+                "erased, so a later login is a new user; login events, failures and phone binds are kept without "
+                "openid, IP or user agent.",
+                "operationId": "deleteMe",
+                "security": [{"bearer": []}],
+                "responses": {"200": _ok("Deleted"), **_AUTH_ERRORS},
+            },
+        },
+        "/api/me/export": {
+            "get": {
+                "summary": "Everything stored about the signed-in person (never a secret)",
+                "operationId": "exportMe",
+                "security": [{"bearer": []}],
+                "responses": {"200": _ok("PersonalData"), "429": _error("rate_limited (per user)"), **_AUTH_ERRORS},
+            }
         },
         "/healthz": {
             "get": {
@@ -315,6 +345,26 @@ SPEC: dict = {
                         "description": "no control characters; not blank",
                     },
                     "avatarUrl": {"type": "string", "maxLength": 512, "format": "uri", "pattern": "^https?://"},
+                },
+                "additionalProperties": False,
+            },
+            "Deleted": {
+                "type": "object",
+                "required": ["deleted"],
+                "properties": {"deleted": {"const": True}},
+                "additionalProperties": False,
+            },
+            "PersonalData": {
+                "type": "object",
+                "required": ["exportedAt", "user", "sessions", "logins", "failures", "phoneBinds", "phoneReveals"],
+                "properties": {
+                    "exportedAt": {"type": "string", "format": "date-time"},
+                    "user": {"type": "object", "description": "User, with lastLoginAt and phoneBoundAt"},
+                    "sessions": _rows("createdAt", "lastSeenAt", "expiresAt", "revokedAt", "ip", "userAgent"),
+                    "logins": _rows("createdAt", "outcome", "isNewUser", "ip", "userAgent"),
+                    "failures": _rows("createdAt", "kind", "reason", "wechatErrcode", "ip", "userAgent"),
+                    "phoneBinds": _rows("createdAt", "method", "ip", "userAgent"),
+                    "phoneReveals": _rows("createdAt"),
                 },
                 "additionalProperties": False,
             },

@@ -1,5 +1,7 @@
 """The audit pages: /dashboard/reveals, every phone number an operator revealed (who, whom,
-when), and /dashboard/audit, the other audited actions (whole-number phone searches)."""
+when); /dashboard/audit, the other audited actions (whole-number phone searches, account
+deletions by operators); /dashboard/deletions, every deleted account (when, which app, who
+asked)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from sqlalchemy import select
 
 from wxauth.dashboard import bp
 from wxauth.dashboard.queries import Filters, text
-from wxauth.models import AuditEvent, Operator, PhoneReveal, User
+from wxauth.models import AccountDeletion, AuditEvent, Operator, PhoneReveal, User
 
 
 @dataclass
@@ -51,3 +53,17 @@ class AuditFilters(OperatorFilters):
 def audit_log():
     filters = AuditFilters(operator=text(request.args.get("operator")))
     return render_template("dashboard/audit/events.html", filters=filters, page=filters.page(request.args))
+
+
+@dataclass
+class DeletionFilters(Filters):
+    model = AccountDeletion
+
+    def statement(self):
+        return select(AccountDeletion, Operator.username).outerjoin(Operator, Operator.id == AccountDeletion.operator_id)
+
+
+@bp.get("/deletions")
+def deletions():
+    filters = DeletionFilters()
+    return render_template("dashboard/audit/deletions.html", filters=filters, page=filters.page(request.args))

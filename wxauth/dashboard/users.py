@@ -19,7 +19,7 @@ from wxauth.dashboard.queries import (
 from wxauth.extensions import db
 from wxauth.models import Failure, LoginEvent, Operator, PhoneReveal, User
 from wxauth.security import fingerprint
-from wxauth.services import user_admin
+from wxauth.services import ClientInfo, account, audit, user_admin
 
 HISTORY = 20
 
@@ -111,6 +111,18 @@ def revoke_session(user_id: int, handle: str):
         user_admin.revoke_session(session)
         flash(f"Session #{handle} revoked: its token no longer works.", "success")
     return redirect(url_for("dashboard.user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/delete")
+def delete_user(user_id: int):
+    """Delete the account as DELETE /api/me does, on an operator's deliberate request (the
+    button asks to confirm); recorded as a deletion by this operator and in the audit log."""
+    user = _user_or_404(user_id)
+    label = f"user #{user.id} ({user.appid})"
+    account.delete_account(user.id, operator=current_user)
+    audit.record(current_user, audit.ACCOUNT_DELETE, label, ClientInfo.from_request(request))
+    flash(f"Deleted {label}: their sessions ended, their data is erased.", "success")
+    return redirect(url_for("dashboard.users"))
 
 
 @bp.post("/users/<int:user_id>/sessions/revoke-all")

@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
-from wxauth.models.audit import AuditEvent, PhoneReveal
+from wxauth.models.audit import AccountDeletion, AuditEvent, PhoneReveal
 from wxauth.models.base import Base, utcnow
 from wxauth.models.events import Failure, LoginEvent, PhoneBind
 from wxauth.models.operators import DashboardSession, Operator, SignInThrottle
@@ -11,6 +11,7 @@ from wxauth.models.users import User
 
 __all__ = [
     "AccessToken",
+    "AccountDeletion",
     "ActivityCount",
     "ActivityRollup",
     "ApiSession",

@@ -42,3 +42,19 @@ class AuditEvent(Base):
     # What it was about, never a secret and never a whole phone number (those are masked).
     detail: Mapped[Optional[str]] = mapped_column(String(256))
     ip: Mapped[Optional[str]] = mapped_column(String(64))
+
+
+class AccountDeletion(Base):
+    """A user account that was deleted: when, in which app and who asked. Nothing in it
+    identifies the person: their row, profile, phone and openid are gone."""
+
+    __tablename__ = "account_deletions"
+    __table_args__ = (Index("ix_account_deletions_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    created_at: Mapped[datetime]
+    appid: Mapped[str] = mapped_column(String(32))
+    # The id the user had; no foreign key, since the row is deleted.
+    user_id: Mapped[int] = mapped_column(BigIntId)
+    requested_by: Mapped[str] = mapped_column(String(16))  # "user" or "operator"
+    operator_id: Mapped[Optional[int]] = mapped_column(ForeignKey("operators.id", ondelete="RESTRICT"))

@@ -31,6 +31,8 @@ class User(Base):
             text("lower(nickname) gin_trgm_ops"),
             postgresql_using="gin",
         ).ddl_if(dialect="postgresql"),
+        # SQLite would reuse a deleted user's id for the next user (see the account_deletions migration).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)

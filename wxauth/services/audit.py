@@ -7,6 +7,7 @@ from wxauth.models import AuditEvent, Operator, utcnow
 from wxauth.services import ClientInfo
 
 PHONE_SEARCH = "phone_search"
+ACCOUNT_DELETE = "account_delete"
 
 
 def record(operator: Operator, action: str, detail: str | None, client: ClientInfo) -> None:

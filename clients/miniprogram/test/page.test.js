@@ -38,7 +38,7 @@ test('the template only binds handlers the page defines', () => {
   const definition = loadPage({ auth: {} })
   const wxml = fs.readFileSync(path.join(PAGE_DIR, 'auth.wxml'), 'utf8')
   const handlers = [...wxml.matchAll(/\bbind:?\w+="(\w+)"/g)].map((m) => m[1])
-  assert.deepEqual(handlers.sort(), ['onChooseAvatar', 'onGetPhoneNumber', 'onLogin', 'onLoginWithPhone', 'onLogout', 'onSaveProfile'])
+  assert.deepEqual(handlers.sort(), ['onChooseAvatar', 'onDeleteAccount', 'onGetPhoneNumber', 'onLogin', 'onLoginWithPhone', 'onLogout', 'onSaveProfile'])
   for (const name of handlers) assert.equal(typeof definition[name], 'function', name)
   assert.match(wxml, /open-type="getPhoneNumber" bindgetphonenumber="onGetPhoneNumber"/)
   assert.match(wxml, /open-type="chooseAvatar" bindchooseavatar="onChooseAvatar"/)
@@ -143,4 +143,40 @@ test('手机号一键登录 declined: logged in all the same, without the phone'
   assert.equal(page.data.user.openid, sim.openid)
   assert.equal(page.data.user.phoneNumber, null)
   assert.equal(mp.calls.find((c) => c.path === '/api/auth/login').request.phoneCode, undefined)
+})
+
+test('注销账号 asks first; cancelled it keeps the account, confirmed it deletes it', async () => {
+  const sim = await simulatedUser()
+  const mp = miniProgram({ openid: sim.openid })
+  const answers = [false, true]
+  const asked = []
+  mp.wx.showModal = (params) => {
+    asked.push(params.title)
+    params.success({ confirm: answers.shift(), cancel: false })
+  }
+  const page = openPage(mp)
+  await page.onLogin()
+  const token = mp.wx.getStorageSync('wxauth.session').token
+
+  await page.onDeleteAccount() // cancelled
+  assert.equal(mp.requests('/api/me'), 0)
+  assert.equal((await http('GET', '/api/me', { token })).status, 200)
+
+  await page.onDeleteAccount() // confirmed
+  assert.deepEqual(asked, ['注销账号', '注销账号'])
+  assert.equal(page.data.user, null)
+  assert.equal(page.data.notice, '账号已注销')
+  assert.equal(mp.wx.getStorageSync('wxauth.session'), '')
+  assert.equal((await http('GET', '/api/me', { token })).status, 401)
+  await page.onLogin()
+  assert.equal(page.data.user.openid, sim.openid) // the same WeChat user comes back as a new user
+})
+
+test('the TypeScript page defines every handler the shared markup binds', () => {
+  const wxml = fs.readFileSync(path.join(PAGE_DIR, 'auth.wxml'), 'utf8')
+  const ts = fs.readFileSync(path.join(PAGE_DIR, '..', 'auth-ts', 'auth.ts'), 'utf8')
+  assert.match(fs.readFileSync(path.join(PAGE_DIR, '..', 'auth-ts', 'auth.wxml'), 'utf8'), /<include src="\.\.\/auth\/auth\.wxml"/)
+  for (const [, name] of wxml.matchAll(/\bbind:?\w+="(\w+)"/g)) {
+    assert.match(ts, new RegExp(`^  (async )?${name}\\(`, 'm'), name)
+  }
 })

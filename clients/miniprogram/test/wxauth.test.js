@@ -376,3 +376,24 @@ test('legacy phone data under a key WeChat no longer holds: the kit logs in agai
   assert.equal(again.status, 'bound')
   assert.equal(again.purePhoneNumber, sim.phoneNumber)
 })
+
+test('exportData is everything about the person; deleteAccount ends every session and forgets it here', async () => {
+  const sim = await simulatedUser()
+  const mp = miniProgram({ openid: sim.openid })
+  const first = await mp.auth.login()
+  await mp.auth.bindPhone(await mp.wx.phoneCodeEvent())
+  const data = await mp.auth.exportData()
+  assert.equal(data.user.openid, sim.openid)
+  assert.equal(data.user.phoneNumber, sim.phoneNumber)
+  assert.equal(data.phoneBinds.length, 1)
+  assert.doesNotMatch(JSON.stringify(data), new RegExp(first.token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+
+  const other = await http('POST', '/api/auth/login', { body: { code: (await http('POST', '/_sandbox/api/login-code', { body: { openid: sim.openid } })).body.code } })
+  await mp.auth.deleteAccount()
+  assert.equal(mp.auth.getSession(), null)
+  assert.equal((await http('GET', '/api/me', { token: first.token })).status, 401)
+  assert.equal((await http('GET', '/api/me', { token: other.body.token })).status, 401) // every session
+  const again = await mp.auth.login()
+  assert.equal(again.isNewUser, true)
+  assert.notEqual(again.user.id, first.user.id)
+})

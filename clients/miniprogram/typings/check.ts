@@ -64,6 +64,12 @@ async function flows(phoneEvent: WechatMiniprogram.ButtonGetPhoneNumber): Promis
   const updated: User = await auth.updateProfile({ nickName: '新名字' })
   // @ts-expect-error the field is nickName, as WeChat spells it
   await auth.updateProfile({ nickname: 'x' })
+  const mine = await auth.exportData()
+  const when: string = mine.phoneReveals[0].createdAt
+  // @ts-expect-error the export never carries which operator looked
+  void mine.phoneReveals[0].operator
+  void when
+  await auth.deleteAccount()
   await auth.logout()
   const stored: StoredSession | null = auth.getSession()
 

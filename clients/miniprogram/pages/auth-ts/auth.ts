@@ -40,6 +40,7 @@ interface PageMethods {
   onChooseAvatar(e: WechatMiniprogram.CustomEvent<{ avatarUrl: string }>): void
   onSaveProfile(e: WechatMiniprogram.FormSubmit): Promise<void>
   onLogout(): Promise<void>
+  onDeleteAccount(): Promise<void>
   run(action: () => Promise<unknown>): Promise<void>
 }
 
@@ -93,6 +94,21 @@ Page<PageData, PageMethods>({
     return this.run(async () => {
       await auth.logout().catch(() => undefined) // unreachable server: forgotten here all the same
       this.setData({ user: null, avatarPath: '', notice: '已退出登录' })
+    })
+  },
+
+  // 注销账号: it cannot be undone, so the user confirms first.
+  async onDeleteAccount() {
+    const { confirm } = await wx.showModal({
+      title: '注销账号',
+      content: '账号及其手机号、资料将被删除，且无法恢复。确定注销吗？',
+      confirmText: '注销',
+      confirmColor: '#e64340',
+    })
+    if (!confirm) return
+    await this.run(async () => {
+      await auth.deleteAccount()
+      this.setData({ user: null, avatarPath: '', notice: '账号已注销' })
     })
   },
 

@@ -95,6 +95,16 @@ Page({
     )
   },
 
+  // 注销账号: it cannot be undone, so the user confirms first (wx.showModal).
+  onDeleteAccount() {
+    return confirm('注销账号', '账号及其手机号、资料将被删除，且无法恢复。确定注销吗？').then((yes) => {
+      if (!yes) return undefined
+      return this.run(() =>
+        auth.deleteAccount().then(() => this.setData({ user: null, avatarPath: '', notice: '账号已注销' }))
+      )
+    })
+  },
+
   // One action at a time (a double tap does nothing twice); errors become a notice.
   run(action) {
     if (this.data.busy) return Promise.resolve()
@@ -104,6 +114,20 @@ Page({
       .then(() => this.setData({ busy: false }))
   },
 })
+
+// wx.showModal as a promise of the user's answer.
+function confirm(title, content) {
+  return new Promise((resolve) => {
+    wx.showModal({
+      title,
+      content,
+      confirmText: '注销',
+      confirmColor: '#e64340',
+      success: (res) => resolve(!!res.confirm),
+      fail: () => resolve(false),
+    })
+  })
+}
 
 // chooseAvatar gives a temporary file on the phone; store it where your images live and
 // keep its URL. Resolves '' when no new avatar was chosen.
