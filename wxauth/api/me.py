@@ -18,7 +18,10 @@ EDITABLE = {"nickName", "avatarUrl"}
 @bp.get("/me")
 @token_required
 def me_view():
-    return jsonify(user=user_json(g.api_session.user))
+    """The user, and the other mini-programs of this deployment the same person uses."""
+    user = g.api_session.user
+    linked = [{"appid": app.appid, "name": app.name} for app in account.linked_apps(user)]
+    return jsonify(user=user_json(user), linkedApps=linked)
 
 
 # wx.request cannot send PATCH (its methods are OPTIONS, GET, HEAD, POST, PUT, DELETE, TRACE

@@ -167,7 +167,7 @@ SPEC: dict = {
                 "summary": "The signed-in user",
                 "operationId": "getMe",
                 "security": [{"bearer": []}],
-                "responses": {"200": _ok("UserResponse"), **_AUTH_ERRORS},
+                "responses": {"200": _ok("MeResponse"), **_AUTH_ERRORS},
             },
             "patch": _PROFILE_UPDATE,
             "put": {
@@ -345,6 +345,24 @@ SPEC: dict = {
                         "description": "no control characters; not blank",
                     },
                     "avatarUrl": {"type": "string", "maxLength": 512, "format": "uri", "pattern": "^https?://"},
+                },
+                "additionalProperties": False,
+            },
+            "MeResponse": {
+                "type": "object",
+                "required": ["user", "linkedApps"],
+                "properties": {
+                    "user": {"$ref": "#/components/schemas/User"},
+                    "linkedApps": {
+                        "type": "array",
+                        "description": "the other mini-programs of this deployment where the same person (unionid) has a user",
+                        "items": {
+                            "type": "object",
+                            "required": ["appid", "name"],
+                            "properties": {"appid": {"type": "string"}, "name": {"type": "string"}},
+                            "additionalProperties": False,
+                        },
+                    },
                 },
                 "additionalProperties": False,
             },

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, or_, select, update
 
-from wxauth import database
+from config import MiniApp
+from wxauth import database, settings
 from wxauth.extensions import db
 from wxauth.models import AccountDeletion, ApiSession, Failure, LoginEvent, Operator, PhoneBind, PhoneReveal, User, utcnow
 
@@ -81,6 +82,18 @@ def delete_account(user_id: int, *, operator: Operator | None = None) -> bool:
         db.session.commit()
     db.session.expunge_all()  # the deleted user must not linger in this request's identity map
     return True
+
+
+def linked_apps(user: User) -> list[MiniApp]:
+    """The other mini-programs of this deployment in which a user with `user`'s unionid
+    exists (one person across apps), in configured order; never their openids."""
+    if not user.unionid:
+        return []
+    appids = set(
+        db.session.scalars(select(User.appid).where(User.unionid == user.unionid, User.appid != user.appid).distinct()).all()
+    )
+    db.session.commit()  # end the read
+    return [app for app in settings.apps() if app.appid in appids]
 
 
 def _events_of(user: User):
