@@ -1,4 +1,4 @@
-"""account deletions: one row per deleted user account (when, which app, who asked)
+"""account deletions: one row per deleted user account (when, which app, who asked); people on the overview
 
 The person's own rows are deleted or anonymised by the deletion itself; this table is what
 stays, and nothing in it identifies them.
@@ -49,10 +49,15 @@ def upgrade():
     )
     with op.batch_alter_table('account_deletions', schema=None) as batch_op:
         batch_op.create_index('ix_account_deletions_created_at', ['created_at'], unique=False)
+    # People: the overview's count of persons (a unionid in several apps counts once).
+    with op.batch_alter_table('overview_totals', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('people', sa.BigInteger(), server_default='0', nullable=False))
 
 
 
 def downgrade():
+    with op.batch_alter_table('overview_totals', schema=None) as batch_op:
+        batch_op.drop_column('people')
     with op.batch_alter_table('account_deletions', schema=None) as batch_op:
         batch_op.drop_index('ix_account_deletions_created_at')
 

@@ -164,3 +164,15 @@ def test_phone_failures_name_each_errcodes_meaning(signed_in_client, app, overvi
     row = next(tr for tr in soup.select("table tbody tr") if "40029" in tr.get_text())
     cells = [td.get_text(" ", strip=True) for td in row.select("td")]
     assert cells == ["Refused by WeChat", "40029 · invalid or expired code", "1"]
+
+
+def test_people_count_a_unionid_once_across_apps(signed_in_client, app):
+    with app.app_context():
+        factories.user(unionid="oUnionTwoApps")
+        factories.user(appid="wxother0000000003", unionid="oUnionTwoApps")  # the same person, another app
+        factories.user(unionid="oUnionAlone")
+        factories.user()  # no unionid: a person of their own
+        factories.user()
+    soup = signed_in_client.page("dashboard.overview")
+    assert total(soup, "users") == "5"
+    assert total(soup, "people") == "4"

@@ -215,3 +215,15 @@ def test_nickname_search_reads_the_sqlite_table_in_order_not_through_an_index(si
     with app.app_context(), db.engine.connect() as conn:
         plan = [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, tuple(parameters)).all()]
     assert any(step.startswith("SCAN users") and "INDEX" not in step for step in plan), plan
+
+
+def test_filter_to_people_in_several_apps(signed_in_client, app):
+    with app.app_context():
+        here = factories.user(unionid="oUnionBoth", nickname="两边都在").id
+        there = factories.user(appid="wxother0000000002", unionid="oUnionBoth").id
+        factories.user(unionid="oUnionOneApp")  # one app only
+        factories.user()  # no unionid
+    assert sorted(ids(signed_in_client.page("dashboard.users", people="several"))) == sorted([here, there])
+    assert len(ids(signed_in_client.page("dashboard.users"))) == 4
+    soup = signed_in_client.page("dashboard.users", people="nonsense")  # an unknown choice filters nothing
+    assert len(ids(soup)) == 4

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from wxauth import settings
@@ -28,6 +28,7 @@ from wxauth.dashboard.queries import (
 from wxauth.models import Failure, LoginEvent, User
 
 PHONE_CHOICES = {"bound": "Phone bound 已绑定", "unbound": "No phone 未绑定"}
+PEOPLE_CHOICES = {"several": "In several apps 多个小程序"}
 FAILED = "failed"  # any outcome but success
 
 
@@ -38,11 +39,17 @@ class UserFilters(Filters):
     q: str | None = None
     app: str | None = None
     phone: str | None = None
+    people: str | None = None  # "several": the person (unionid) has users in more than one app
 
     @classmethod
     def parse(cls, args: MultiDict) -> UserFilters:
         apps = settings.apps().appids
-        return cls(q=text(args.get("q")), app=choice(args.get("app"), apps), phone=choice(args.get("phone"), PHONE_CHOICES))
+        return cls(
+            q=text(args.get("q")),
+            app=choice(args.get("app"), apps),
+            phone=choice(args.get("phone"), PHONE_CHOICES),
+            people=choice(args.get("people"), PEOPLE_CHOICES),
+        )
 
     @property
     def scans(self) -> bool:
@@ -59,6 +66,14 @@ class UserFilters(Filters):
             stmt = stmt.where(phone.is_(None))
         if self.q:
             stmt = stmt.where(user_search(self.q))
+        if self.people == "several":
+            in_several = (
+                select(User.unionid)
+                .where(User.unionid.is_not(None))
+                .group_by(User.unionid)
+                .having(func.count(User.appid.distinct()) > 1)
+            )
+            stmt = stmt.where(User.unionid.in_(in_several))
         return stmt
 
 

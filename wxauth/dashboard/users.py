@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from wxauth import settings
 from wxauth.dashboard import bp
-from wxauth.dashboard.filters import PHONE_CHOICES, UserFilters
+from wxauth.dashboard.filters import PEOPLE_CHOICES, PHONE_CHOICES, UserFilters
 from wxauth.dashboard.phone_search import audit_phone_search, phone_search_limit
 from wxauth.dashboard.queries import (
     MAX_ID,
@@ -36,6 +36,7 @@ def users():
         page=page,
         apps=settings.apps().choices(),
         phone_choices=list(PHONE_CHOICES.items()),
+        people_choices=list(PEOPLE_CHOICES.items()),
     )
 
 

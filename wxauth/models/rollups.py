@@ -41,6 +41,8 @@ class OverviewTotals(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     users: Mapped[int] = mapped_column(BigInteger)
+    # Persons: users that share a unionid count once (one person in several mini-programs).
+    people: Mapped[int] = mapped_column(BigInteger, server_default="0")
     phone_bound: Mapped[int] = mapped_column(BigInteger)
     active_7d: Mapped[int] = mapped_column(BigInteger)
     computed_at: Mapped[datetime]

@@ -25,6 +25,7 @@ class Totals:
     """The overview's headline figures."""
 
     users: int
+    people: int  # users sharing a unionid count once
     new_today: int
     new_7d: int
     new_30d: int
@@ -118,6 +119,7 @@ def overview(zone: tzinfo) -> Overview:
         days=days,
         totals=Totals(
             users=counted.users,
+            people=counted.people,
             phone_bound=counted.phone_bound,
             new_today=daily["registration"][-1],
             new_7d=sum(recent["registration"][1:]),

@@ -44,13 +44,22 @@ def current(now: datetime) -> OverviewTotals:
 def count(now: datetime) -> None:
     """Count the totals and store them (and end any lease)."""
     users = db.session.scalar(select(func.count()).select_from(User)) or 0
+    without_unionid = db.session.scalar(select(func.count()).select_from(User).where(User.unionid.is_(None))) or 0
+    people = without_unionid + (db.session.scalar(select(func.count(User.unionid.distinct()))) or 0)
     bound = db.session.scalar(select(func.count()).select_from(User).where(User.phone_number.is_not(None))) or 0
     active = db.session.scalar(
         select(func.count(LoginEvent.user_id.distinct())).where(
             LoginEvent.created_at >= now - timedelta(days=7), LoginEvent.outcome == "success"
         )
     )
-    values = {"users": users, "phone_bound": bound, "active_7d": active or 0, "computed_at": now, "refreshing_until": None}
+    values = {
+        "users": users,
+        "people": people,
+        "phone_bound": bound,
+        "active_7d": active or 0,
+        "computed_at": now,
+        "refreshing_until": None,
+    }
     db.session.execute(upsert(db.engine.dialect.name, OverviewTotals, ["id"], {"id": 1, **values}, values))
     db.session.commit()
 
