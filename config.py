@@ -33,6 +33,9 @@ class ConfigError(RuntimeError):
     """The environment does not describe a runnable deployment."""
 
 
+SIGNUP_POLICIES = ("open", "phone", "closed")
+
+
 @dataclass(frozen=True)
 class MiniApp:
     """One mini-program this deployment serves."""
@@ -40,6 +43,9 @@ class MiniApp:
     appid: str
     secret: str = field(repr=False)  # never printed, even in a traceback
     name: str
+    # Who may become a user: anyone ("open"), only with a phone bound at the first login
+    # ("phone"), or only people an operator provisioned by phone number ("closed").
+    signup: str = "open"
 
 
 class Apps(Sequence[MiniApp]):
@@ -236,12 +242,15 @@ def _apps(env: _Env) -> list[MiniApp]:
         for item in items:
             if not isinstance(item, dict) or not item.get("appid") or not item.get("secret"):
                 raise ConfigError("each WXAUTH_APPS entry needs an appid and a secret")
-            apps.append(MiniApp(str(item["appid"]), str(item["secret"]), str(item.get("name") or item["appid"])))
+            signup = item.get("signup", "open")
+            if signup not in SIGNUP_POLICIES:
+                raise ConfigError(f"WXAUTH_APPS: signup of {item['appid']} must be one of {', '.join(SIGNUP_POLICIES)}")
+            apps.append(MiniApp(str(item["appid"]), str(item["secret"]), str(item.get("name") or item["appid"]), signup))
         return apps
     appid = env.text("WXAUTH_APPID")
     secret = env.text("WXAUTH_SECRET")
     if appid and secret:
-        return [MiniApp(appid, secret, env.text("WXAUTH_APP_NAME", appid))]
+        return [MiniApp(appid, secret, env.text("WXAUTH_APP_NAME", appid), env.choice("WXAUTH_SIGNUP", SIGNUP_POLICIES, "open"))]
     if appid or secret:
         raise ConfigError("set both WXAUTH_APPID and WXAUTH_SECRET, or neither (sandbox)")
     return []
@@ -284,7 +293,7 @@ def load_settings(environ: Mapping[str, str], instance_path: str | Path) -> Sett
     if not apps:
         if not sandbox:
             raise ConfigError("WXAUTH_SANDBOX=0 needs WXAUTH_APPID/WXAUTH_SECRET or WXAUTH_APPS")
-        apps = [MiniApp(SANDBOX_APPID, SANDBOX_SECRET, SANDBOX_APP_NAME)]
+        apps = [MiniApp(SANDBOX_APPID, SANDBOX_SECRET, SANDBOX_APP_NAME, env.choice("WXAUTH_SIGNUP", SIGNUP_POLICIES, "open"))]
 
     secret_key = env.text("SECRET_KEY")
     if not secret_key:

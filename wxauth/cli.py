@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from wxauth.dashboard.cli import operator_cli, overview_cli
+    from wxauth.dashboard.cli import operator_cli, overview_cli, users_cli
     from wxauth.demo.cli import demo_cli
     from wxauth.retention import events_cli
 
@@ -14,3 +14,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(overview_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(events_cli)
+    app.cli.add_command(users_cli)

@@ -1,4 +1,4 @@
-"""account deletions: one row per deleted user account (when, which app, who asked); people on the overview
+"""account deletions (when, which app, who asked); provisioned phones for closed sign-up; people on the overview
 
 The person's own rows are deleted or anonymised by the deletion itself; this table is what
 stays, and nothing in it identifies them.
@@ -49,6 +49,17 @@ def upgrade():
     )
     with op.batch_alter_table('account_deletions', schema=None) as batch_op:
         batch_op.create_index('ix_account_deletions_created_at', ['created_at'], unique=False)
+    # The phone numbers operators admit to a mini-program whose sign-up is closed.
+    op.create_table('provisioned_phones',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('appid', sa.String(length=32), nullable=False),
+    sa.Column('phone_number', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('claimed_user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_provisioned_phones')),
+    sa.UniqueConstraint('appid', 'phone_number', name=op.f('uq_provisioned_phones_appid_phone_number'))
+    )
     # People: the overview's count of persons (a unionid in several apps counts once).
     with op.batch_alter_table('overview_totals', schema=None) as batch_op:
         batch_op.add_column(sa.Column('people', sa.BigInteger(), server_default='0', nullable=False))
@@ -56,6 +67,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('provisioned_phones')
     with op.batch_alter_table('overview_totals', schema=None) as batch_op:
         batch_op.drop_column('people')
     with op.batch_alter_table('account_deletions', schema=None) as batch_op:

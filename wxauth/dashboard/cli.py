@@ -1,5 +1,6 @@
 """`flask operator …`: manage the people who may sign in to the dashboard; `flask overview
-refresh`: fill the overview's stored counts ahead of its first look."""
+refresh`: fill the overview's stored counts ahead of its first look; `flask users provision`:
+admit phone numbers to a mini-program whose sign-up is closed."""
 
 from __future__ import annotations
 
@@ -98,3 +99,38 @@ def overview_refresh() -> None:
     started = time.monotonic()
     overview_totals.count(now)
     click.echo(f"user totals and active users: counted ({time.monotonic() - started:.1f} s)")
+
+
+users_cli = AppGroup("users", help="Users: provision phone numbers for a mini-program whose sign-up is closed.")
+
+
+@users_cli.command("provision")
+@click.option("--appid", required=True, help="The mini-program the numbers are admitted to.")
+@click.option("--phone", "phones", multiple=True, help="A phone number (repeat for several).")
+@click.option("--file", "csv_file", type=click.File("r", encoding="utf-8-sig"), help="A CSV whose first column is the phone.")
+def users_provision(appid: str, phones: tuple[str, ...], csv_file) -> None:
+    """Admit people by phone number: their first login whose phone code yields the number
+    creates their user (WXAUTH_SIGNUP=closed, or "signup": "closed" in WXAUTH_APPS)."""
+    import csv
+
+    from wxauth import settings
+    from wxauth.services import provisioning
+
+    app = settings.apps().get(appid)
+    if app is None:
+        raise click.ClickException(f"this deployment does not serve {appid!r}")
+    numbers = list(phones)
+    if csv_file is not None:
+        rows = [row[0].strip() for row in csv.reader(csv_file) if row and row[0].strip()]
+        if rows and not any(ch.isdigit() for ch in rows[0]):
+            rows = rows[1:]  # a header line
+        numbers += rows
+    if not numbers:
+        raise click.ClickException("give --phone or --file")
+    try:
+        cleaned = [provisioning.normalize(n) for n in numbers]
+    except provisioning.ProvisionError as exc:
+        raise click.ClickException(str(exc)) from None
+    with click.progressbar(length=len(cleaned), label="Provisioning", show_pos=True) as bar:
+        added = provisioning.provision(appid, cleaned, progress=bar.update)
+    click.echo(f"{appid}: {added} number(s) provisioned, {len(cleaned) - added} already were (sign-up: {app.signup})")

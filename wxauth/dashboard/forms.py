@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 
@@ -21,3 +21,14 @@ class SettingsForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.time_zone.choices = sorted(available_timezones())
+
+
+class ProvisionForm(FlaskForm):
+    appid = SelectField("Mini-program")
+    phones = TextAreaField("Phone numbers", validators=[DataRequired(), Length(max=20000)])
+
+    def __init__(self, *args, **kwargs):
+        from wxauth import settings
+
+        super().__init__(*args, **kwargs)
+        self.appid.choices = settings.apps().choices()

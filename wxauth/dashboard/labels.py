@@ -17,6 +17,8 @@ LOGIN_OUTCOMES = {
     "wechat_unavailable": "WeChat unavailable",
     "wechat_misconfigured": "Misconfigured AppID/secret",
     "wechat_error": "Other WeChat error",
+    "phone_required": "Refused: sign-up needs a phone (需要手机号注册)",
+    "signup_closed": "Refused: sign-up closed (未开放注册)",
 }
 
 FAILURE_KINDS = {

@@ -7,7 +7,7 @@ from wxauth.models.operators import DashboardSession, Operator, SignInThrottle
 from wxauth.models.rollups import ActivityCount, ActivityRollup, OverviewTotals
 from wxauth.models.sessions import ApiSession
 from wxauth.models.tokens import AccessToken
-from wxauth.models.users import User
+from wxauth.models.users import ProvisionedPhone, User
 
 __all__ = [
     "AccessToken",
@@ -24,6 +24,7 @@ __all__ = [
     "OverviewTotals",
     "PhoneBind",
     "PhoneReveal",
+    "ProvisionedPhone",
     "SignInThrottle",
     "User",
     "utcnow",

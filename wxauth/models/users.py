@@ -54,3 +54,19 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.appid}/{self.openid}>"
+
+
+class ProvisionedPhone(Base):
+    """A phone number an operator admitted to a mini-program whose sign-up is closed: the
+    first login whose phone code yields it creates the user and claims the row."""
+
+    __tablename__ = "provisioned_phones"
+    __table_args__ = (UniqueConstraint("appid", "phone_number"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    appid: Mapped[str] = mapped_column(String(32))
+    phone_number: Mapped[str] = mapped_column(String(20))  # the national number, as WeChat's purePhoneNumber
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[Optional[datetime]]
+    # No foreign key: the user may be deleted later; the claim stays as history.
+    claimed_user_id: Mapped[Optional[int]] = mapped_column(BigIntId)

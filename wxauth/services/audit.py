@@ -8,6 +8,7 @@ from wxauth.services import ClientInfo
 
 PHONE_SEARCH = "phone_search"
 ACCOUNT_DELETE = "account_delete"
+PROVISION = "provision"
 
 
 def record(operator: Operator, action: str, detail: str | None, client: ClientInfo) -> None:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from flask import current_app
+from sqlalchemy import select
 
 from config import MiniApp
 from wxauth import settings
 from wxauth.errors import AppError
 from wxauth.extensions import db
 from wxauth.models import ApiSession, User, utcnow
-from wxauth.services import ClientInfo, events, login_writes, phone, sessions
+from wxauth.services import ClientInfo, events, login_writes, provisioning, sessions
+from wxauth.services.phone import Phone, exchange_code, record_bind
 from wxauth.services.profile import (
     ANONYMOUS_NICKNAMES,
     clean_avatar_url,
@@ -125,36 +127,51 @@ def _login(app: MiniApp, req: LoginRequest, client: ClientInfo) -> LoginResult:
         if isinstance(data.get("unionId"), str) and data["unionId"]:
             unionid = unionid or data["unionId"]
 
-    rows = _login_rows(app, exchanged, unionid, profile, client)
+    # Who this is matters only for a phone code (its failures name the user) or a sign-up
+    # policy; an open app's plain login skips the lookup.
+    existing = _existing_user_id(app, exchanged.openid) if req.phone_code or app.signup != "open" else None
+    phone, phone_error = None, None
+    if req.phone_code:
+        try:
+            phone = exchange_code(app, req.phone_code, client, user_id=existing)
+        except AppError as exc:
+            phone_error = exc
+    if existing is None and app.signup != "open":
+        refused = provisioning.refusal(app, phone, phone_error)
+        if refused is not None:
+            events.record_login(
+                client=client, outcome=refused.code, appid=app.appid, openid=exchanged.openid, upstream_ms=exchanged.upstream_ms
+            )
+            raise refused
+
+    rows = _login_rows(app, exchanged, unionid, profile, client, phone)
     user = login_writes.write(rows)
     events.count_login_success()
-    result = LoginResult(
+    if phone is not None:
+        record_bind(user, "code", client)
+        if existing is None and app.signup == "closed":
+            provisioning.claim(app, phone.pure_phone_number, user.id)
+    return LoginResult(
         user=user,
         token=sessions.issue_token(rows.session),
         session=ApiSession(**rows.session_row(user)),
         is_new_user=rows.is_new(user),
+        phone_bound=phone is not None,
+        phone_error=phone_error,
     )
-    return _bind_phone(app, req, client, result) if req.phone_code else result
 
 
-def _bind_phone(app: MiniApp, req: LoginRequest, client: ClientInfo, result: LoginResult) -> LoginResult:
-    """The one-tap login's second half: exchange the phone code for the user just logged in.
-
-    The login has happened (its code is spent), so a failed exchange is reported beside it,
-    with the error POST /api/auth/phone would have answered, not instead of it.
-    """
-    try:
-        phone.bind_by_code(app, result.user, req.phone_code or "", client)
-    except AppError as exc:
-        return replace(result, phone_error=exc)
-    user = db.session.get(User, result.user.id) or result.user
-    return replace(result, user=user, phone_bound=True)
+def _existing_user_id(app: MiniApp, openid: str) -> int | None:
+    user_id = db.session.scalar(select(User.id).where(User.appid == app.appid, User.openid == openid))
+    db.session.commit()  # end the read before the writes
+    return user_id
 
 
 def _login_rows(
-    app: MiniApp, exchanged: Code2Session, unionid: str | None, profile: dict, client: ClientInfo
+    app: MiniApp, exchanged: Code2Session, unionid: str | None, profile: dict, client: ClientInfo, phone: Phone | None
 ) -> login_writes.LoginRows:
-    """The rows this login writes (see login_writes.LoginRows), all made before any write."""
+    """The rows this login writes (see login_writes.LoginRows), all made before any write;
+    a phone from the login's phone code is written with them."""
     now = utcnow()
     changes = {
         "last_login_at": now,
@@ -162,6 +179,8 @@ def _login_rows(
         "session_key_issued_at": now,
         **profile,
     }
+    if phone is not None:
+        changes.update(phone_country_code=phone.country_code, phone_number=phone.pure_phone_number, phone_bound_at=now)
     event = events.login_values(
         client=client, outcome="success", appid=app.appid, openid=exchanged.openid, upstream_ms=exchanged.upstream_ms, now=now
     )

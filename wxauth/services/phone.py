@@ -35,6 +35,13 @@ def bind_by_code(app: MiniApp, user: User, code: str, client: ClientInfo) -> Pho
     """Exchange a getPhoneNumber code with WeChat and bind the number to `user`; every
     failure is recorded and raised as AppError.
     """
+    return _store(user, exchange_code(app, code, client, user_id=user.id), "code", client)
+
+
+def exchange_code(app: MiniApp, code: str, client: ClientInfo, *, user_id: int | None) -> Phone:
+    """The number behind a getPhoneNumber code (WeChat's getuserphonenumber), bound to no
+    one yet; every failure is recorded (for `user_id`, when known) and raised as AppError.
+    """
     wechat = current_app.extensions["wxauth.wechat"]
     try:
         info = wechat.phone_number(app, code)
@@ -45,25 +52,25 @@ def bind_by_code(app: MiniApp, user: User, code: str, client: ClientInfo) -> Pho
             kind="phone_code",
             reason="wechat_errcode",
             appid=app.appid,
-            user_id=user.id,
+            user_id=user_id,
             wechat_errcode=exc.errcode,
         )
         if err.code == "wechat_misconfigured":
             current_app.logger.error("getuserphonenumber for %s: errcode %s (%s)", app.appid, exc.errcode, exc.errmsg)
         raise err from None
     except WeChatUnavailable as exc:
-        events.record_failure(client=client, kind="phone_code", reason="wechat_unavailable", appid=app.appid, user_id=user.id)
+        events.record_failure(client=client, kind="phone_code", reason="wechat_unavailable", appid=app.appid, user_id=user_id)
         raise unavailable_error(exc) from None
     watermark = info.get("watermark")
     if isinstance(watermark, dict) and watermark.get("appid") not in (None, app.appid):
-        events.record_failure(client=client, kind="phone_code", reason=crypto.APPID_MISMATCH, appid=app.appid, user_id=user.id)
+        events.record_failure(client=client, kind="phone_code", reason=crypto.APPID_MISMATCH, appid=app.appid, user_id=user_id)
         raise AppError("invalid_phone_code", "The phone code belongs to another mini-program.", 400)
     phone = _phone(info)
     if phone is None:
-        events.record_failure(client=client, kind="phone_code", reason="malformed_answer", appid=app.appid, user_id=user.id)
+        events.record_failure(client=client, kind="phone_code", reason="malformed_answer", appid=app.appid, user_id=user_id)
         raise AppError("wechat_unavailable", "WeChat returned an unreadable phone number.", 502)
     PHONE_CALLS.labels("success").inc()
-    return _store(user, phone, "code", client)
+    return phone
 
 
 def bind_by_encrypted(app: MiniApp, user: User, encrypted_data: str, iv: str, client: ClientInfo) -> Phone:
@@ -118,6 +125,11 @@ def _phone(info: dict) -> Phone | None:
     if not isinstance(full, str) or not full:
         full = pure
     return Phone(phone_number=full[:24], pure_phone_number=pure, country_code=country)
+
+
+def record_bind(user: User, method: str, client: ClientInfo) -> None:
+    """Record that `user` bound a phone (written with the login, for a one-tap login)."""
+    events.record_phone_bind(client=client, method=method, appid=user.appid, user_id=user.id)
 
 
 def _store(user: User, phone: Phone, method: str, client: ClientInfo) -> Phone:
