@@ -176,7 +176,30 @@ const actions = {
       return auth.logout()
     }),
 
-  me: () => act('auth.request({ url: "/api/me" })', () => auth.request({ url: '/api/me' })),
+  me: () =>
+    act('auth.request({ url: "/api/me" })', async () => {
+      const answer = await auth.request({ url: '/api/me' })
+      showLinked(answer.linkedApps || [])
+      return answer
+    }),
+
+  'delete-sheet': () => {
+    $('delete-sheet').hidden = false
+  },
+
+  'delete-cancel': () => {
+    $('delete-sheet').hidden = true
+  },
+
+  'delete-confirm': () => {
+    $('delete-sheet').hidden = true
+    return act('auth.deleteAccount() · 注销账号', async () => {
+      await auth.deleteAccount()
+      chosenAvatar = null
+      showLinked([])
+      notice('账号已注销: a later login is a new user')
+    })
+  },
 
   revoke: () => {
     const session = auth.getSession()
@@ -198,6 +221,12 @@ const actions = {
       )
     )
   },
+}
+
+/** The same person's other mini-programs, as GET /api/me's linkedApps lists them. */
+function showLinked(apps) {
+  $('mp-linked-card').hidden = !apps.length
+  $('mp-linked').textContent = apps.map((app) => app.name).join('、')
 }
 
 function bindPhone(title, makeEvent) {

@@ -304,3 +304,39 @@ def test_the_simulator_opens_as_a_new_user_even_when_simulated_users_exist(page,
     sim = Simulator(page)
     assert page.input_value("#user-select") == ""
     assert sim.js_errors() == []
+
+
+@pytest.mark.browser
+def test_linked_apps_and_account_deletion(page, app, api, client, sandbox, override_settings):
+    import dataclasses
+
+    from config import Apps, MiniApp
+
+    default = app.extensions["wxauth.settings"].apps.default
+    shop = MiniApp("wxsimulatorshop01", "secret-" + "q" * 24, "积分商城")
+    override_settings(apps=Apps([default, dataclasses.replace(shop)]))
+    code, _ = sandbox.login_code(appid=shop.appid, unionid="oUnionSimulator")
+    assert client.post("/api/auth/login", json={"code": code, "appid": shop.appid}).status_code == 200
+
+    sim = Simulator(page)
+    sim.page.get_by_text("Create a user").click()
+    form = sim.page.locator("#user-form")
+    form.locator("input[name=openid]").fill("oSimulatorLinked1")
+    form.locator("input[name=unionid]").fill("oUnionSimulator")
+    form.get_by_role("button", name="Create user").click()
+    sim.page.wait_for_selector("#user-select option[value='oSimulatorLinked1']", state="attached")
+
+    sim.tap("微信一键登录")
+    sim.tap("auth.request(GET /api/me)")
+    assert sim.text("#mp-linked") == "积分商城"
+
+    user_id = _user(app, "oSimulatorLinked1").id
+    sim.tap("注销账号")
+    sim.tap("确定注销")
+    assert sim.calls() == [("API", "/api/me", "200")]
+    assert sim.page.get_by_role("button", name="微信一键登录").is_visible()
+    assert sim.text("#storage-empty") == "Nothing stored: logged out."
+    assert _user(app, "oSimulatorLinked1") is None
+    sim.tap("微信一键登录")  # the same WeChat user again: a new user
+    assert _user(app, "oSimulatorLinked1").id != user_id
+    assert sim.js_errors() == []
