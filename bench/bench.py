@@ -7,6 +7,9 @@
 `latency`    logins at a steady 200/s for a minute with a 100 ms WeChat round trip.
 `dashboard`  PostgreSQL with 1 M users / 10 M login events (SQLite 1 M / 5 M), every
              dashboard page timed server-side (bench/dashboard.py lists the pages).
+`peer`       login throughput of wxauth against the reference peer (bench/peer: the login
+             a team writes from the tutorials), in alternating rounds on each backend and
+             in two gunicorn configurations; per round and the median ratio.
 `smoke`      all of the API path in a few seconds on a tiny pool, for CI: fails on any
              error, never on speed.
 
@@ -30,7 +33,7 @@ import procs
 import seed
 import statements
 from loadgen import WRK_THREADS, Result, open_loop_logins, tokens_file, wrk
-from procs import ROOT, Server
+from procs import ROOT, PeerServer, Server
 
 RESULTS = ROOT / "bench/RESULTS.md"
 OUT = ROOT / "bench/out"
@@ -49,6 +52,7 @@ class Plan:
     round_trip: float = 0.100
     backends: tuple = ("sqlite", "postgresql")
     nginx: bool = True
+    peer_rounds: int = 3
 
 
 FULL = Plan()
@@ -63,6 +67,7 @@ SMOKE = Plan(
     rate_seconds=3,
     backends=("sqlite",),
     nginx=False,
+    peer_rounds=1,
 )
 
 
@@ -110,6 +115,65 @@ def api(plan: Plan) -> dict:
                 "statements": statements.count(url, wechat, plan.pool),
             }
     return out
+
+
+# gunicorn as gunicorn.conf.py sets it (production), and the issue's 2 workers × 4 gthreads.
+PEER_CONFIGS = {"production (gunicorn.conf.py)": [], "2 workers × 4 threads": ["-w", "2", "--threads", "4", "-k", "gthread"]}
+
+
+def peer(plan: Plan) -> dict:
+    """wxauth's login against the peer's, alternating rounds: same flags, stand-in and database."""
+    out: dict = {}
+    wechat = procs.wechat_standin(0, prefer_nginx=plan.nginx)
+    for backend in plan.backends:
+        url = database(backend)
+        peer_url = url if backend == "postgresql" else f"sqlite:///{procs.workdir('peer') / 'peer.sqlite3'}"
+        seed.migrate(url)
+        seed.seed_pool(url, plan.returning)
+        seed.seed_peer(peer_url, plan.returning)
+        for config, args in PEER_CONFIGS.items():
+            rounds = []
+            for n in range(plan.peer_rounds):
+                pair = {}
+                for name, cls, db_url in (("peer", PeerServer, peer_url), ("wxauth", Server, url)):
+                    with cls(db_url, wechat, args) as srv:
+                        wrk("warm-up", srv.url, "login", plan.warmup, plan.connections, pool=plan.pool)
+                        pair[name] = wrk(f"{name} login", srv.url, "login", plan.seconds, plan.connections, pool=plan.pool)
+                        pair[name].extra["log_errors"] = srv.errors_in_log()
+                ratio = pair["wxauth"].rps / pair["peer"].rps if pair["peer"].rps else float("inf")
+                say(
+                    f"   {backend} · {config} · round {n + 1}: peer {pair['peer'].rps:6.0f}/s "
+                    f"(non-2xx {pair['peer'].non2xx}), wxauth {pair['wxauth'].rps:6.0f}/s "
+                    f"(non-2xx {pair['wxauth'].non2xx}): {ratio:.2f}×"
+                )
+                rounds.append(pair)
+            out[(backend, config)] = rounds
+    return out
+
+
+def peer_table(data: dict, plan: Plan) -> list[str]:
+    lines = [
+        f"Login throughput, wxauth against the reference peer (bench/peer/peer_login.py), {plan.peer_rounds} "
+        f"alternating rounds each, wrk {WRK_THREADS} threads × {plan.connections} connections, {plan.seconds} s per "
+        f"round after a {plan.warmup} s warm-up, codes over {plan.pool:,} openids ({plan.returning:,} returning).",
+        "",
+        "| backend | gunicorn | round | peer logins/s | peer p50/p99 ms | peer non-2xx | wxauth logins/s "
+        "| wxauth p50/p99 ms | wxauth non-2xx | ratio |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for (backend, config), rounds in data.items():
+        ratios = []
+        for n, pair in enumerate(rounds, 1):
+            p, w = pair["peer"], pair["wxauth"]
+            ratio = w.rps / p.rps if p.rps else float("inf")
+            ratios.append(ratio)
+            lines.append(
+                f"| {backend} | {config} | {n} | {p.rps:,.0f} | {ms(p.p50_ms)}/{ms(p.p99_ms)} | {p.non2xx} "
+                f"| {w.rps:,.0f} | {ms(w.p50_ms)}/{ms(w.p99_ms)} | {w.non2xx} | {ratio:.2f}× |"
+            )
+        median = sorted(ratios)[len(ratios) // 2]
+        lines.append(f"| {backend} | {config} | **median** | | | | | | | **{median:.2f}×** |")
+    return lines
 
 
 def latency(plan: Plan) -> dict:
@@ -265,7 +329,7 @@ def write_section(name: str, title: str, lines: list[str], command: str) -> None
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="wxauth benchmark")
-    parser.add_argument("part", nargs="?", default="all", choices=["all", "api", "latency", "dashboard", "smoke"])
+    parser.add_argument("part", nargs="?", default="all", choices=["all", "api", "peer", "latency", "dashboard", "smoke"])
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     command = "bench/run" + ("" if args.part == "all" else f" {args.part}")
@@ -277,6 +341,11 @@ def main() -> int:
             lines = api_table(data, FULL)
             say("\n".join(lines))
             write_section("api", "Login and /api/me against a near-free WeChat", lines, command)
+        if args.part in ("all", "peer"):
+            data = peer(FULL)
+            lines = peer_table(data, FULL)
+            say("\n".join(lines))
+            write_section("peer", "Login against the reference peer", lines, command)
         if args.part in ("all", "latency"):
             data = latency(FULL)
             lines = latency_table(data, FULL)
@@ -295,7 +364,8 @@ def smoke() -> int:
     """The whole API path in seconds; exits 1 on any failed request, whatever the speed."""
     api_data = api(SMOKE)
     lat = latency(SMOKE)
-    lines = api_table(api_data, SMOKE) + [""] + latency_table(lat, SMOKE)
+    versus = peer(SMOKE)
+    lines = api_table(api_data, SMOKE) + [""] + latency_table(lat, SMOKE) + [""] + peer_table(versus, SMOKE)
     say("\n".join(lines))
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "smoke.md").write_text("\n".join(lines) + "\n")
@@ -306,6 +376,13 @@ def smoke() -> int:
         if d[k].non2xx or d[k].socket_errors or not d[k].requests
     ] + [f"{b} latency: {d['result'].non2xx} errors" for b, d in lat.items() if d["result"].non2xx]
     failed += [f"{b}: server log: {e}" for part in (api_data, lat) for b, d in part.items() for e in d["log_errors"]]
+    failed += [
+        f"{backend} {config} {name}: {pair[name].non2xx} non-2xx, {pair[name].requests} requests"
+        for (backend, config), rounds in versus.items()
+        for pair in rounds
+        for name in ("peer", "wxauth")
+        if (name == "wxauth" and pair[name].non2xx) or not pair[name].requests
+    ]
     if failed:
         say("bench smoke FAILED:\n  " + "\n  ".join(failed))
         return 1

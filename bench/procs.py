@@ -194,3 +194,21 @@ class Server:
     def errors_in_log(self) -> list[str]:
         text = self.log.read_text(errors="replace")
         return [line for line in text.splitlines() if " ERROR " in line or "Traceback" in line][:20]
+
+
+class PeerServer(Server):
+    """The reference peer (bench/peer/app.py) under the same gunicorn flags as wxauth."""
+
+    def __init__(self, database_url: str, wechat_url: str, extra_args: list[str] | None = None):
+        super().__init__(database_url, wechat_url, extra_args)
+        self.env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(BENCH / "peer"),
+            "PEER_DATABASE_URL": database_url,
+            "PEER_WECHAT_URL": wechat_url,
+            "PEER_APPID": APPID,
+            "PEER_SECRET": APP_SECRET,
+            "PEER_SECRET_KEY": SECRET_KEY,
+        }
+        # Started from ROOT, so gunicorn.conf.py gives it the same settings as wxauth.
+        self.cmd = [str(VENV_BIN / "gunicorn"), "peer_login:app", "-b", f"127.0.0.1:{self.port}", *(extra_args or [])]

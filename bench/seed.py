@@ -195,3 +195,35 @@ def seed_dashboard(database_url: str, users: int, events: int, chunk: int = 1_00
         conn.execute(text("VACUUM ANALYZE" if postgres else "ANALYZE"))
     engine.dispose()
     return time.monotonic() - started
+
+
+# -- the reference peer (bench/peer/app.py) ------------------------------------------------------
+
+
+def seed_peer(database_url: str, returning: int) -> None:
+    """The peer's tables, with the same returning users as seed_pool gives wxauth."""
+    from sqlalchemy import text
+
+    engine = create_engine(database_url)
+    now = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=1)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS peer_login_logs"))
+        conn.execute(text("DROP TABLE IF EXISTS peer_users"))
+        pk = "INTEGER PRIMARY KEY" if engine.dialect.name == "sqlite" else "SERIAL PRIMARY KEY"
+        conn.execute(
+            text(
+                f"CREATE TABLE peer_users (id {pk}, openid VARCHAR(64) NOT NULL UNIQUE, session_key VARCHAR(64), "
+                "created_at TIMESTAMP NOT NULL, last_login_at TIMESTAMP NOT NULL)"
+            )
+        )
+        conn.execute(
+            text(
+                f"CREATE TABLE peer_login_logs (id {pk}, user_id INTEGER NOT NULL REFERENCES peer_users (id), "
+                "created_at TIMESTAMP NOT NULL, ip VARCHAR(64))"
+            )
+        )
+        rows = [{"openid": f"o-bench-{n}", "now": now} for n in range(returning)]
+        stmt = text("INSERT INTO peer_users (openid, session_key, created_at, last_login_at) VALUES (:openid, 'k', :now, :now)")
+        for start in range(0, len(rows), 5000):
+            conn.execute(stmt, rows[start : start + 5000])
+    engine.dispose()
