@@ -68,7 +68,7 @@ def test_rotating_forwarded_addresses_do_not_buy_more_guesses(spawn_server, oper
 
 def test_a_success_keeps_the_failures_that_raced_it(app, operator, monkeypatch):
     """Wrong guesses are checked and counted while the right password is being checked:
-    the success that ends afterwards does not forgive them."""
+    the success that ends afterwards does not forgive them, and its own slot stays used."""
     real_check = operators.check_password_hash
     right_checking, guesses_done = threading.Event(), threading.Event()
 
@@ -94,4 +94,7 @@ def test_a_success_keeps_the_failures_that_raced_it(app, operator, monkeypatch):
         guesses_done.set()
         assert right.result().operator is not None
     with app.app_context():
-        assert db.session.get(SignInThrottle, "alice").failed_attempts == racing
+        assert db.session.get(SignInThrottle, "alice").failed_attempts == racing + 1
+    # The burst used the whole budget: a sixth password, even the right one, is not checked.
+    refused = sign_in(PASSWORD)
+    assert refused.operator is None and refused.locked is True

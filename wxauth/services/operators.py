@@ -208,14 +208,18 @@ def _admit(name: str, now: datetime) -> int | None:
 def _settle(name: str, now: datetime, success: bool, failed_before: int) -> bool:
     """Record how an admitted attempt ended (in the current transaction); True when it locks.
 
-    A success forgives the `failed_before` failures recorded before it was admitted, not
-    those that attempts racing it recorded since."""
+    A success alone (nothing else in flight, no failure since it was admitted) forgives the
+    `failed_before` failures recorded before it. A success that raced other attempts forgives
+    nothing and keeps its own slot used: forgiving in the middle of a burst, or freeing the
+    slot, would let the burst check more than MAX_FAILED_ATTEMPTS passwords."""
     table = SignInThrottle
     in_flight = case((table.pending_attempts > 0, table.pending_attempts - 1), else_=0)
     if success:
+        alone = and_(table.pending_attempts <= 1, table.failed_attempts <= failed_before)
         forgiven = case((table.failed_attempts > failed_before, table.failed_attempts - failed_before), else_=0)
+        counted = case((alone, forgiven), else_=table.failed_attempts + 1)
         db.session.execute(
-            update(table).where(table.username == name).values(pending_attempts=in_flight, failed_attempts=forgiven)
+            update(table).where(table.username == name).values(pending_attempts=in_flight, failed_attempts=counted)
         )
         return False
     failed = db.session.execute(
