@@ -128,9 +128,8 @@ def users_provision(appid: str, phones: tuple[str, ...], csv_file) -> None:
     if not numbers:
         raise click.ClickException("give --phone or --file")
     try:
-        cleaned = [provisioning.normalize(n) for n in numbers]
+        with click.progressbar(length=len(numbers), label="Provisioning", show_pos=True) as bar:
+            added = provisioning.provision(appid, numbers, progress=bar.update)
     except provisioning.ProvisionError as exc:
         raise click.ClickException(str(exc)) from None
-    with click.progressbar(length=len(cleaned), label="Provisioning", show_pos=True) as bar:
-        added = provisioning.provision(appid, cleaned, progress=bar.update)
-    click.echo(f"{appid}: {added} number(s) provisioned, {len(cleaned) - added} already were (sign-up: {app.signup})")
+    click.echo(f"{appid}: {added} number(s) provisioned, {len(numbers) - added} already were (sign-up: {app.signup})")

@@ -26,7 +26,7 @@ def signup():
     if form.validate_on_submit():
         numbers = [n.strip() for n in re.split(r"[\n,;]+", form.phones.data or "") if n.strip()]
         try:
-            added = provisioning.provision(form.appid.data, [provisioning.normalize(n) for n in numbers])
+            added = provisioning.provision(form.appid.data, numbers)
         except provisioning.ProvisionError as exc:
             form.phones.errors = [str(exc)]
         else:

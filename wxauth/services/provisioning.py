@@ -57,7 +57,9 @@ def normalize(phone: str) -> str:
 
 
 def provision(appid: str, phones: Iterable[str], progress: Callable[[int], None] | None = None) -> int:
-    """Admit these numbers to `appid`; returns how many were new. Commits every 500."""
+    """Admit these numbers to `appid`; returns how many were new. Every number is checked
+    first (ProvisionError, and nothing written, if one is not a number); commits every 500."""
+    numbers = [normalize(phone) for phone in phones]
     added = 0
     batch: list[str] = []
 
@@ -80,8 +82,8 @@ def provision(appid: str, phones: Iterable[str], progress: Callable[[int], None]
             progress(len(batch))
         batch.clear()
 
-    for phone in phones:
-        batch.append(normalize(phone))
+    for number in numbers:
+        batch.append(number)
         if len(batch) >= 500:
             flush()
     flush()
