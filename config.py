@@ -144,6 +144,17 @@ class Settings:
     ratelimit_dashboard_phone_search: str
     dashboard_idle_minutes: int
     dashboard_session_hours: int
+    # "opaque" (signed session references, checked against the database) or "jwt" (EdDSA
+    # access tokens other services verify offline, with refresh tokens).
+    token_format: Literal["opaque", "jwt"] = "opaque"  # noqa: S105 - a format's name
+    jwt_ttl: int = 900
+    jwt_issuer: str = "wxauth"
+    ratelimit_service_auth: str = "30/minute;300/hour"
+    # "app": the app's own workers deliver webhooks; "worker": only `flask webhooks worker` does.
+    webhook_delivery: Literal["app", "worker"] = "app"
+    webhook_retry_hours: int = 24
+    # The team's own blueprints, "module:attribute", mounted beside wxauth's (docs/extending.md).
+    blueprints: tuple[str, ...] = ()
     max_content_length: int = 64 * 1024
     # Not an environment variable: the tests' app lowers it (scrypt is slow on purpose).
     password_hash_method: str = "scrypt"  # noqa: S105 - a hash method's name, not a password
@@ -284,6 +295,15 @@ def _database_url(env: _Env, instance: Path) -> str:
     return url
 
 
+def _blueprints(env: _Env) -> tuple[str, ...]:
+    names = tuple(b.strip() for b in env.text("WXAUTH_BLUEPRINTS").split(",") if b.strip())
+    for name in names:
+        module, _, attribute = name.partition(":")
+        if not module or not attribute:
+            raise ConfigError(f"WXAUTH_BLUEPRINTS entries are module:attribute, got {name!r}")
+    return names
+
+
 def load_settings(environ: Mapping[str, str], instance_path: str | Path) -> Settings:
     """Parse and validate the environment into Settings; ConfigError names what is wrong."""
     env = _Env(environ)
@@ -343,4 +363,11 @@ def load_settings(environ: Mapping[str, str], instance_path: str | Path) -> Sett
         ratelimit_dashboard_phone_search=env.rate_limit("WXAUTH_RATELIMIT_DASHBOARD_PHONE_SEARCH", "20/hour;60/day"),
         dashboard_idle_minutes=env.integer("WXAUTH_DASHBOARD_IDLE_MINUTES", 30, minimum=1),
         dashboard_session_hours=env.integer("WXAUTH_DASHBOARD_SESSION_HOURS", 12, minimum=1),
+        token_format=env.choice("WXAUTH_TOKEN_FORMAT", ("opaque", "jwt"), "opaque"),
+        jwt_ttl=env.integer("WXAUTH_JWT_TTL", 900, minimum=60, maximum=3600),
+        jwt_issuer=env.text("WXAUTH_JWT_ISSUER", "wxauth"),
+        ratelimit_service_auth=env.rate_limit("WXAUTH_RATELIMIT_SERVICE_AUTH", "30/minute;300/hour"),
+        webhook_delivery=env.choice("WXAUTH_WEBHOOK_DELIVERY", ("app", "worker"), "app"),
+        webhook_retry_hours=env.integer("WXAUTH_WEBHOOK_RETRY_HOURS", 24, minimum=1, maximum=168),
+        blueprints=_blueprints(env),
     )

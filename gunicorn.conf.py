@@ -28,6 +28,13 @@ def post_worker_init(worker):
 
     gc.collect()
     gc.freeze()
+    # Webhook delivery runs in every worker (wxauth/webhooks/dispatcher.py), from the start
+    # rather than from the first request.
+    from wxauth.webhooks import dispatcher
+
+    app = getattr(worker, "wsgi", None)
+    if hasattr(app, "extensions"):
+        dispatcher.ensure_started(app)
 
 
 def child_exit(server, worker):

@@ -33,6 +33,7 @@ TEST_ENV = {
     "WXAUTH_RATELIMIT_PHONE_USER": "100000/minute",
     "WXAUTH_RATELIMIT_DASHBOARD_LOGIN": "100000/minute",
     "WXAUTH_RATELIMIT_EXPORT": "100000/minute",
+    "WXAUTH_RATELIMIT_SERVICE_AUTH": "100000/minute",
 }
 
 
@@ -98,6 +99,10 @@ def _clean_state(request):
     wechat = app.extensions["wxauth.wechat"]
     wechat.tokens._memo.clear()
     wechat.tokens.fetches = 0
+    from wxauth.services import clients, signing_keys
+
+    signing_keys.forget()
+    clients.forget()
 
 
 @pytest.fixture()

@@ -136,7 +136,8 @@ class ServerProcess:
         env = {"PATH": os.environ.get("PATH", ""), **self.env}
         # A file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
         self.log = tempfile.NamedTemporaryFile(prefix="wxauth-server-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        # Its own process group, so kill9() takes the master and its workers at once.
+        self.proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -149,6 +150,15 @@ class ServerProcess:
             time.sleep(0.1)
         self.stop()
         raise RuntimeError("server did not become healthy in 30 s")
+
+    def kill9(self) -> None:
+        """SIGKILL the master and every worker: no cleanup, as in a crash."""
+        import os
+        import signal
+
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
 
     def output(self) -> str:
         with open(self.log.name, errors="replace") as fh:
@@ -167,3 +177,57 @@ class ServerProcess:
 
             self.log.close()
             os.unlink(self.log.name)
+
+
+class Receiver:
+    """A real HTTP webhook receiver on loopback: records every request; answers `status`
+    after `delay` seconds (both changeable while it runs)."""
+
+    def __init__(self, status: int = 200, delay: float = 0.0):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.status = status
+        self.delay = delay
+        self.requests: list[dict] = []
+        self.arrived = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                import time
+
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                with receiver.arrived:
+                    receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                    receiver.arrived.notify_all()
+                time.sleep(receiver.delay)
+                self.send_response(receiver.status)
+                self.send_header("Content-Type", "text/plain")
+                self.end_headers()
+                self.wfile.write(b"ok from receiver")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for(self, count: int, timeout: float = 20.0) -> list[dict]:
+        """Block until `count` requests arrived (AssertionError after `timeout`)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        with self.arrived:
+            while len(self.requests) < count:
+                left = deadline - time.monotonic()
+                assert left > 0, f"{len(self.requests)} of {count} webhook requests arrived in {timeout} s"
+                self.arrived.wait(left)
+            return list(self.requests)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

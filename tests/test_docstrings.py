@@ -1,4 +1,4 @@
-"""Every public function, class and method of services/ and wechat/ says what it does."""
+"""Every public function, class and method of services/, wechat/ and webhooks/ says what it does."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("wxauth/services", "wxauth/wechat")
+PACKAGES = ("wxauth/services", "wxauth/wechat", "wxauth/webhooks")
 
 
 def _undocumented(path: Path) -> list[str]:

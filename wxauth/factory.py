@@ -127,6 +127,25 @@ def register_blueprints(app: Flask, settings: Settings) -> None:
         from wxauth import bench
 
         bench.init_app(app)
+    from wxauth import webhooks
+
+    webhooks.init_app(app)
+    register_team_blueprints(app, settings)
+
+
+def register_team_blueprints(app: Flask, settings: Settings) -> None:
+    """Mount the team's own blueprints named by WXAUTH_BLUEPRINTS (docs/extending.md)."""
+    import importlib
+
+    from config import ConfigError
+
+    for name in settings.blueprints:
+        module_name, _, attribute = name.partition(":")
+        try:
+            blueprint = getattr(importlib.import_module(module_name), attribute)
+        except (ImportError, AttributeError) as exc:
+            raise ConfigError(f"WXAUTH_BLUEPRINTS: cannot load {name} ({exc})") from exc
+        app.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:

@@ -87,3 +87,12 @@ dashboard_login_per_ip = limiter.limit(limit_from("ratelimit_dashboard_login"), 
 def by_operator() -> str:
     """Key for per-operator dashboard limits."""
     return f"operator:{current_user.get_id()}"
+
+
+# Service clients (introspection, the shared access_token): only failed authentications
+# (401, 403) count, so a service that knows its secret is never slowed by one that guesses.
+service_auth_per_ip = limiter.limit(
+    limit_from("ratelimit_service_auth"),
+    key_func=get_remote_address,
+    deduct_when=lambda response: response.status_code in (401, 403),
+)

@@ -13,8 +13,10 @@ json_errors(bp)
 
 
 def init_app(app: Flask) -> None:
-    from wxauth.api import auth, me, openapi  # noqa: F401 - their routes are declared on bp
+    from wxauth.api import auth, jwks, me, openapi, services  # noqa: F401 - their routes are declared on bp
 
     csrf.exempt(bp)  # bearer tokens, not cookies: CSRF does not apply
+    csrf.exempt(jwks.bp)
     app.register_blueprint(bp)
+    app.register_blueprint(jwks.bp)
     answer_unmatched(app, "/api/", http_error_json)

@@ -6,9 +6,9 @@ from flask import g, jsonify, request
 
 from wxauth import ratelimit, settings
 from wxauth.api import bp
-from wxauth.api.helpers import app_for, code_field, json_body, resolve_app, string_field, token_required
+from wxauth.api.helpers import app_for, bearer_token, code_field, json_body, resolve_app, string_field, token_required
 from wxauth.api.serializers import iso, user_json
-from wxauth.errors import invalid_request
+from wxauth.errors import invalid_request, invalid_token
 from wxauth.services import ClientInfo, phone, sessions
 from wxauth.services.login import LoginRequest, login
 from wxauth.services.logout import logout
@@ -38,8 +38,7 @@ def login_view():
     result = login(app, req, ClientInfo.from_request(request))
     needs_phone = settings.current().require_phone and result.user.phone_number is None
     answer = {
-        "token": result.token,
-        "expiresAt": iso(result.session.expires_at),
+        **tokens_json(result.issued),
         "isNewUser": result.is_new_user,
         "needsPhone": needs_phone,
         "phoneBound": result.phone_bound,
@@ -76,10 +75,28 @@ def phone_view():
 
 
 @bp.post("/auth/refresh")
-@token_required
 def refresh_view():
-    session, token = sessions.refresh(g.api_session, ClientInfo.from_request(request))
-    return jsonify(token=token, expiresAt=iso(session.expires_at))
+    """With {"refreshToken"} (JWT format): the next pair of the family, once per refresh
+    token; a reused one revokes the family. With a bearer token: swap it for a new one."""
+    body = json_body() if request.is_json or request.content_length else {}
+    presented = string_field(body, "refreshToken", max_length=256)
+    if presented is not None:
+        try:
+            _, issued = sessions.rotate(presented)
+        except sessions.RefreshReused:
+            raise invalid_token("This refresh token was used already: every token of its session is revoked.") from None
+        return jsonify(tokens_json(issued))
+    g.api_session = sessions.authenticate(bearer_token())
+    _, issued = sessions.refresh(g.api_session, ClientInfo.from_request(request))
+    return jsonify(tokens_json(issued))
+
+
+def tokens_json(issued: sessions.Issued) -> dict:
+    """token and expiresAt, and in JWT format refreshToken and refreshExpiresAt."""
+    answer = {"token": issued.token, "expiresAt": iso(issued.expires_at)}
+    if issued.refresh_token is not None:
+        answer.update(refreshToken=issued.refresh_token, refreshExpiresAt=iso(issued.refresh_expires_at))
+    return answer
 
 
 @bp.post("/auth/logout")

@@ -37,7 +37,9 @@ def error_response(code: str, message: str, status: int, **extra):
     response = jsonify(error=code, message=message, **extra)
     response.status_code = status
     if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="wxauth"'
+        # Services authenticate with HTTP Basic, mini-programs with a bearer token.
+        scheme = "Basic" if code == "invalid_client" else "Bearer"
+        response.headers["WWW-Authenticate"] = f'{scheme} realm="wxauth"'
     return response
 
 

@@ -3,6 +3,7 @@
 from wxauth.models.audit import AccountDeletion, AuditEvent, PhoneReveal
 from wxauth.models.base import Base, utcnow
 from wxauth.models.events import Failure, LoginEvent, PhoneBind
+from wxauth.models.integrations import ServiceClient, SigningKey, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from wxauth.models.operators import DashboardSession, Operator, SignInThrottle
 from wxauth.models.rollups import ActivityCount, ActivityRollup, OverviewTotals
 from wxauth.models.sessions import ApiSession
@@ -25,7 +26,12 @@ __all__ = [
     "PhoneBind",
     "PhoneReveal",
     "ProvisionedPhone",
+    "ServiceClient",
     "SignInThrottle",
+    "SigningKey",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]

@@ -23,6 +23,10 @@ class ApiSession(Base):
     last_seen_at: Mapped[datetime]
     ip: Mapped[Optional[str]] = mapped_column(String(64))
     user_agent: Mapped[Optional[str]] = mapped_column(String(256))
+    # JWT sessions only: the session is the refresh-token family. Its refresh token carries
+    # the generation it was issued at; an older generation presented again is a reuse.
+    refresh_generation: Mapped[Optional[int]]
+    refresh_salt: Mapped[Optional[str]] = mapped_column(String(32))
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 

@@ -19,6 +19,7 @@ from config import MiniApp
 from wxauth import database, settings
 from wxauth.extensions import db
 from wxauth.models import AccountDeletion, ApiSession, Failure, LoginEvent, Operator, PhoneBind, PhoneReveal, User, utcnow
+from wxauth.webhooks import outbox
 
 # Each list of the export holds at most this many rows, newest first.
 EXPORT_LIMIT = 1000
@@ -64,6 +65,7 @@ def delete_account(user_id: int, *, operator: Operator | None = None) -> bool:
         if user is None:
             db.session.rollback()
             return False
+        outbox.user_event("user.deleted", user, requestedBy="operator" if operator is not None else "user")
         anonymous = {"ip": None, "user_agent": None}
         db.session.execute(update(LoginEvent).where(_events_of(user)).values(openid=None, **anonymous))
         db.session.execute(update(Failure).where(Failure.user_id == user.id).values(**anonymous))

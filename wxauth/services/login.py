@@ -50,7 +50,7 @@ class LoginResult:
     """
 
     user: User
-    token: str
+    issued: sessions.Issued
     session: sessions.ApiSession
     is_new_user: bool
     phone_bound: bool = False  # by this login's phone_code
@@ -153,7 +153,7 @@ def _login(app: MiniApp, req: LoginRequest, client: ClientInfo) -> LoginResult:
             provisioning.claim(app, phone.pure_phone_number, user.id)
     return LoginResult(
         user=user,
-        token=sessions.issue_token(rows.session),
+        issued=sessions.issue(rows.session, user),
         session=ApiSession(**rows.session_row(user)),
         is_new_user=rows.is_new(user),
         phone_bound=phone is not None,

@@ -10,20 +10,35 @@ docs/scaling.md, "Why the code is as it is".
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, TextualSelect, bindparam, exists, func, insert, select, text, union_all, update
+from sqlalchemy import (
+    Select,
+    Text,
+    TextualSelect,
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DataError, IntegrityError
 
 from wxauth import database
 from wxauth.extensions import db
-from wxauth.models import ApiSession, LoginEvent, User
+from wxauth.models import ApiSession, LoginEvent, User, WebhookDelivery
 from wxauth.models.base import table
 from wxauth.models.upsert import upsert
+from wxauth.webhooks import outbox
 
 log = logging.getLogger("wxauth.events")
 
@@ -40,6 +55,8 @@ class LoginRows:
     `created` (gender, created_at). A unionid already known is kept. `session` and `event`
     are the rows to insert, without the user id (and the event without is_new_user), which
     come from the user row the write returns. A user is new when its created_at is `now`.
+    The webhook outbox gets user.created for a new user and user.phone_bound when the login
+    binds a phone, each for the endpoints subscribed to it (webhooks.outbox).
     """
 
     appid: str
@@ -49,6 +66,13 @@ class LoginRows:
     changes: dict[str, Any]
     session: dict[str, Any]
     event: dict[str, Any]
+    created_event_id: str = field(default_factory=outbox.new_event_id)
+    phone_event_id: str = field(default_factory=outbox.new_event_id)
+
+    @property
+    def binds_phone(self) -> bool:
+        """Whether this login writes a phone number (from its phone code)."""
+        return "phone_number" in self.changes
 
     @property
     def created(self) -> dict[str, Any]:
@@ -99,8 +123,16 @@ def _write_plain(rows: LoginRows, *, with_event: bool) -> User:
         db.session.execute(_insert(ApiSession), rows.session_row(user))
         if with_event:
             db.session.execute(_insert(LoginEvent), rows.event_row(user))
+        if rows.is_new(user):
+            outbox.enqueue("user.created", event_id=rows.created_event_id, **_webhook(rows, user))
+        if rows.binds_phone:
+            outbox.enqueue("user.phone_bound", event_id=rows.phone_event_id, **_webhook(rows, user))
         db.session.commit()
     return user
+
+
+def _webhook(rows: LoginRows, user: User) -> dict[str, Any]:
+    return {"appid": user.appid, "user_id": user.id, "body": outbox.payload(user), "now": rows.now}
 
 
 def _write_one_statement(rows: LoginRows) -> User:
@@ -114,10 +146,17 @@ def _write_one_statement(rows: LoginRows) -> User:
         **{f"c_{k}": v for k, v in rows.created.items()},
         **{f"s_{k}": v for k, v in rows.session.items()},
         **{f"e_{k}": v for k, v in rows.event.items()},
+        **_webhook_params("wc", "user.created", rows.created_event_id),
+        **(_webhook_params("wp", "user.phone_bound", rows.phone_event_id) if rows.binds_phone else {}),
     }
     row = db.session.execute(_statement(tuple(rows.changes), tuple(rows.session), tuple(rows.event)), params).one()
+    outbox.mark_pending()
     db.session.commit()
     return User(**row._mapping)
+
+
+def _webhook_params(prefix: str, event_type: str, event_id: str) -> dict[str, str]:
+    return {f"{prefix}_id": event_id, f"{prefix}_type": event_type, f"{prefix}_pattern": outbox.pattern(event_type)}
 
 
 def _upsert_user(rows: LoginRows) -> User:
@@ -225,4 +264,13 @@ def _build_statement(changed: tuple[str, ...], session_columns: tuple[str, ...],
     event.update(user_id=user.c.id, is_new_user=user.c.created_at == param("c", users, "created_at"))
     event_insert = insert(events).from_select(list(event), select(*event.values())).cte("e")
 
-    return select(*(user.c[c] for c in USER_COLUMNS)).add_cte(session_insert, event_insert)
+    # The outbox, from the row as written: to_jsonb(u) is the user's columns (USER_COLUMNS).
+    deliveries = table(WebhookDelivery)
+    written = cast(func.jsonb_build_object(literal_column("'user'"), func.to_jsonb(literal_column(user.name))), Text)
+    now = param("c", users, "created_at")
+    created = outbox.fanout_select("wc", user.c.appid, user.c.id, written, now).where(user.c.created_at == now)
+    ctes = [session_insert, event_insert, insert(deliveries).from_select(outbox.fanout_columns(), created).cte("wc")]
+    if "phone_number" in changed:
+        bound = outbox.fanout_select("wp", user.c.appid, user.c.id, written, now)
+        ctes.append(insert(deliveries).from_select(outbox.fanout_columns(), bound).cte("wp"))
+    return select(*(user.c[c] for c in USER_COLUMNS)).add_cte(*ctes)

@@ -10,6 +10,7 @@ from sqlalchemy import update
 from wxauth.extensions import db
 from wxauth.models import ApiSession, User, utcnow
 from wxauth.services import sessions
+from wxauth.webhooks import outbox
 
 
 def logout(session: ApiSession) -> None:
@@ -17,7 +18,8 @@ def logout(session: ApiSession) -> None:
     login); commits.
     """
     now = utcnow()
-    sessions.revoke(session, now)
+    if sessions.revoke(session, now):
+        outbox.session_revoked(session.user, "logout", 1)
     db.session.execute(
         update(User).where(User.id == session.user_id).values(session_key_ciphertext=None, session_key_issued_at=None)
     )

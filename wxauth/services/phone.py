@@ -16,6 +16,7 @@ from wxauth.models import User, utcnow
 from wxauth.security import SealError
 from wxauth.services import ClientInfo, events
 from wxauth.services.session_keys import STALE_KEY_REASONS, STALE_SESSION_KEY, decrypt_failed, unseal_session_key
+from wxauth.webhooks import outbox
 from wxauth.wechat import crypto
 from wxauth.wechat.errors import WeChatError, WeChatUnavailable, phone_error, unavailable_error
 
@@ -137,6 +138,8 @@ def _store(user: User, phone: Phone, method: str, client: ClientInfo) -> Phone:
     user.phone_country_code = phone.country_code
     user.phone_number = phone.pure_phone_number
     user.phone_bound_at = utcnow()
+    db.session.flush()
+    outbox.user_event("user.phone_bound", user)
     db.session.commit()
     events.record_phone_bind(client=client, method=method, appid=user.appid, user_id=user.id)
     return phone

@@ -10,6 +10,7 @@ from wxauth import settings
 from wxauth.errors import invalid_request
 from wxauth.extensions import db
 from wxauth.models import User
+from wxauth.webhooks import outbox
 
 NICKNAME_MAX = 64
 AVATAR_URL_MAX = 512
@@ -87,5 +88,7 @@ def update_profile(user: User, *, nickname: str | None, avatar_url: str | None) 
     if avatar_url is not None:
         user.avatar_url = avatar_url
     db.session.add(user)
+    db.session.flush()
+    outbox.user_event("user.profile_updated", user)
     db.session.commit()
     return user

@@ -5,17 +5,21 @@ from __future__ import annotations
 from wxauth.extensions import db
 from wxauth.models import ApiSession, Operator, PhoneReveal, User, utcnow
 from wxauth.services import sessions
+from wxauth.webhooks import outbox
 
 
 def revoke_session(session: ApiSession) -> None:
     """End one API session (its token stops working at once); commits."""
-    sessions.revoke(session)
+    if sessions.revoke(session):
+        outbox.session_revoked(session.user, "operator", 1)
     db.session.commit()
 
 
 def revoke_all_sessions(user: User) -> int:
     """End every live API session of `user`; returns how many; commits."""
     count = sessions.revoke_all(user.id)
+    if count:
+        outbox.session_revoked(user, "operator", count)
     db.session.commit()
     return count
 

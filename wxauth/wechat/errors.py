@@ -92,3 +92,8 @@ def unavailable_error(exc: WeChatUnavailable) -> AppError:
     (wechat_unavailable).
     """
     return AppError("wechat_unavailable", _UNAVAILABLE, exc.status)
+
+
+def access_token_error(exc: WeChatError) -> AppError:
+    """The API's answer when fetching an access_token failed (misconfigured, rate-limited, …)."""
+    return _common(exc)

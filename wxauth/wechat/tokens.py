@@ -39,7 +39,9 @@ EPOCH = datetime(1970, 1, 1, tzinfo=utcnow().tzinfo)
 
 
 @dataclass
-class _Cached:
+class Cached:
+    """An access_token and when WeChat said it expires."""
+
     token: str
     expires_at: datetime
 
@@ -56,7 +58,7 @@ class AccessTokenCache:
         self.api = api
         self.wait = wait
         self.owner = secrets.token_hex(8)
-        self._memo: dict[str, _Cached] = {}
+        self._memo: dict[str, Cached] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self.fetches = 0  # fetched from WeChat by this process (observability and tests)
@@ -65,9 +67,13 @@ class AccessTokenCache:
 
     def get(self, app: MiniApp) -> str:
         """A valid access_token for `app`, fetching one only when none is fresh."""
+        return self.current(app).token
+
+    def current(self, app: MiniApp) -> Cached:
+        """The valid access_token of `app` with its expiry, fetching one only when none is fresh."""
         cached = self._memo.get(app.appid)
         if cached and cached.expires_at - REFRESH_MARGIN > utcnow():
-            return cached.token
+            return cached
         with self._lock(app.appid):
             fresh = self._read_fresh(app)
             if fresh:
@@ -76,10 +82,15 @@ class AccessTokenCache:
 
     def replace(self, app: MiniApp, rejected: str) -> str:
         """WeChat rejected `rejected` (40001/40014/42001): get a newer one, fetching at most once."""
+        return self.replaced(app, rejected).token
+
+    def replaced(self, app: MiniApp, rejected: str) -> Cached:
+        """`replace`, with the expiry: when `rejected` is no longer the current token (another
+        caller refreshed already), the current one comes back without any fetch."""
         self._memo.pop(app.appid, None)
         with self._lock(app.appid):
             fresh = self._read_fresh(app)
-            if fresh and fresh != rejected:
+            if fresh and fresh.token != rejected:
                 return fresh
             return self._refresh(app, stale=rejected)
 
@@ -89,7 +100,7 @@ class AccessTokenCache:
         with self._locks_guard:
             return self._locks.setdefault(appid, threading.Lock())
 
-    def _read_fresh(self, app: MiniApp) -> str | None:
+    def _read_fresh(self, app: MiniApp) -> Cached | None:
         with self.db.engine.connect() as conn:
             row = conn.execute(
                 select(AccessToken.token_ciphertext, AccessToken.expires_at).where(AccessToken.appid == app.appid)
@@ -101,8 +112,8 @@ class AccessTokenCache:
         except SealError:
             log.warning("stored access_token for %s cannot be opened (SECRET_KEY changed?)", app.appid)
             return None
-        self._memo[app.appid] = _Cached(token, row.expires_at)
-        return token
+        cached = self._memo[app.appid] = Cached(token, row.expires_at)
+        return cached
 
     def _ensure_row(self, app: MiniApp) -> None:
         with self.db.engine.begin() as conn:
@@ -140,7 +151,7 @@ class AccessTokenCache:
                 update(AccessToken).where(AccessToken.appid == app.appid, AccessToken.lease_owner == self.owner).values(**values)
             )
 
-    def _refresh(self, app: MiniApp, stale: str | None) -> str:
+    def _refresh(self, app: MiniApp, stale: str | None) -> Cached:
         self._ensure_row(app)
         deadline = time.monotonic() + self.wait
         while True:
@@ -149,7 +160,7 @@ class AccessTokenCache:
             # Another process is fetching: wait for its token to land.
             time.sleep(POLL_INTERVAL)
             fresh = self._read_fresh(app)
-            if fresh and fresh != stale:
+            if fresh and fresh.token != stale:
                 return fresh
             if time.monotonic() > deadline:
                 raise WeChatUnavailable("access_token refresh by another process did not finish", "/cgi-bin/stable_token")
@@ -157,14 +168,14 @@ class AccessTokenCache:
         try:
             # Someone may have finished a refresh between our read and our lease.
             fresh = self._read_fresh(app)
-            if fresh and fresh != stale:
+            if fresh and fresh.token != stale:
                 return fresh
             result = self._fetch(app, stale)
             log.info("access_token for %s refreshed, expires in %d s", app.appid, result.expires_in)
         finally:
             self._release(app, result)
-        self._memo[app.appid] = _Cached(result.token, utcnow() + timedelta(seconds=result.expires_in))
-        return result.token
+        cached = self._memo[app.appid] = Cached(result.token, utcnow() + timedelta(seconds=result.expires_in))
+        return cached
 
     def _fetch(self, app: MiniApp, stale: str | None) -> AccessTokenResult:
         self.fetches += 1
