@@ -108,8 +108,8 @@ def _request_schemas(spec):
     for path, methods in spec["paths"].items():
         for method, op in methods.items():
             body = op.get("requestBody")
-            if body:
-                yield f"{method.upper()} {path}", body["content"]["application/json"]["schema"]
+            for media in (body or {}).get("content", {}).values():
+                yield f"{method.upper()} {path}", media["schema"]
 
 
 def _closed(spec, schema, where, seen=()):
@@ -132,7 +132,7 @@ def _closed(spec, schema, where, seen=()):
 def test_request_bodies_are_closed_and_bounded(spec):
     """A free-form object lets a fuzzer build unbounded recursive JSON the API must refuse."""
     ops = dict(_request_schemas(spec))
-    assert {"POST /api/auth/login", "POST /api/auth/phone", "PATCH /api/me"} <= set(ops)
+    assert {"POST /api/auth/login", "POST /api/auth/phone", "PATCH /api/me", "POST /api/oauth/introspect"} <= set(ops)
     for where, schema in ops.items():
         _closed(spec, schema, where)
 
@@ -147,3 +147,28 @@ def test_a_code_outside_the_documented_pattern_is_invalid_request(client, spec, 
     pattern = spec["components"]["schemas"]["LoginRequest"]["properties"]["code"]["pattern"]
     assert not re.match(pattern, code)
     assert_error(client.post("/api/auth/login", json={"code": code}), 400, "invalid_request")
+
+
+def test_service_and_jwt_answers_match_the_document(spec, api, client, runner, override_settings):
+    import base64
+
+    result = runner.invoke(args=["clients", "create", "svc", "--scope", "introspect", "--scope", "wechat_token"])
+    client_id, secret = (line.split(": ", 1)[1] for line in result.output.strip().splitlines())
+    basic = {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
+    override_settings(token_format="jwt")
+    login = client.post("/api/auth/login", json={"code": api.sandbox.login_code()[0]})
+    check(spec, "/api/auth/login", "post", login)
+    body = login.get_json()
+    check(spec, "/api/auth/refresh", "post", client.post("/api/auth/refresh", json={"refreshToken": body["refreshToken"]}))
+    check(spec, "/api/auth/refresh", "post", client.post("/api/auth/refresh", json={"refreshToken": body["refreshToken"]}))
+    check(spec, "/.well-known/jwks.json", "get", client.get("/.well-known/jwks.json"))
+    for token in (api.login().token, "garbage"):
+        check(spec, "/api/oauth/introspect", "post", client.post("/api/oauth/introspect", data={"token": token}, headers=basic))
+    check(spec, "/api/oauth/introspect", "post", client.post("/api/oauth/introspect", data={"token": "x"}))
+    check(
+        spec, "/api/oauth/introspect", "post", client.post("/api/oauth/introspect", data={"token": "x", "y": "z"}, headers=basic)
+    )
+    path = "/api/internal/wechat/access-token"
+    check(spec, path, "get", client.get(path, headers=basic))
+    check(spec, path, "post", client.post(path, json={"rejected": "old"}, headers=basic))
+    check(spec, path, "post", client.post(path, json={"rejected": "old", "extra": 1}, headers=basic))

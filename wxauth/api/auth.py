@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import g, jsonify, request
 
 from wxauth import ratelimit, settings
@@ -12,6 +14,8 @@ from wxauth.errors import invalid_request, invalid_token
 from wxauth.services import ClientInfo, phone, sessions
 from wxauth.services.login import LoginRequest, login
 from wxauth.services.logout import logout
+
+_PRINTABLE = re.compile("^[!-~]+$")
 
 
 @bp.post("/auth/login")
@@ -79,8 +83,12 @@ def refresh_view():
     """With {"refreshToken"} (JWT format): the next pair of the family, once per refresh
     token; a reused one revokes the family. With a bearer token: swap it for a new one."""
     body = json_body() if request.is_json or request.content_length else {}
+    if set(body) - {"refreshToken"}:
+        raise invalid_request("Send only refreshToken, or no body with a bearer token.")
     presented = string_field(body, "refreshToken", max_length=256)
     if presented is not None:
+        if not _PRINTABLE.match(presented):
+            raise invalid_request("refreshToken is not a refresh token (printable ASCII).")
         try:
             _, issued = sessions.rotate(presented)
         except sessions.RefreshReused:

@@ -28,6 +28,8 @@ ERROR_CODES = [
     "user_blocked",
     "rate_limited",
     "unknown_app",
+    "invalid_client",
+    "insufficient_scope",
     "not_found",
     "method_not_allowed",
     "request_too_large",
@@ -101,6 +103,27 @@ _WECHAT_ERRORS = {
     **_BODY_ERRORS,
 }
 
+_SERVICE_ERRORS = {
+    "401": _error("invalid_client: missing or wrong HTTP Basic credentials (WWW-Authenticate: Basic)"),
+    "403": _error("insufficient_scope: the client lacks this endpoint's scope"),
+    "429": _error("rate_limited: too many failed authentications from this IP"),
+    "503": _error("database_unavailable"),
+}
+_ACCESS_TOKEN_ERRORS = {
+    "400": _error("invalid_request or unknown_app"),
+    **_SERVICE_ERRORS,
+    "500": _error("wechat_misconfigured: WeChat rejected our AppID/secret"),
+    "502": _error("wechat_error"),
+    "503": _error("wechat_unavailable or database_unavailable"),
+    **_BODY_ERRORS,
+}
+_TOKEN_PROPERTIES = {
+    "token": {"type": "string", "description": "opaque, or a JWT with WXAUTH_TOKEN_FORMAT=jwt"},
+    "expiresAt": {"type": "string", "format": "date-time"},
+    "refreshToken": {"type": "string", "description": "JWT format only: single use; a reuse revokes the session"},
+    "refreshExpiresAt": {"type": "string", "format": "date-time", "description": "JWT format only"},
+}
+
 _PROFILE_UPDATE = {
     "summary": "Fill in avatar and nickname",
     "operationId": "updateMe",
@@ -150,10 +173,70 @@ SPEC: dict = {
         },
         "/api/auth/refresh": {
             "post": {
-                "summary": "Swap this token for a new one; the old one is revoked",
+                "summary": "A new token: by refresh token (JWT format), or by swapping this bearer token",
+                "description": "With {refreshToken}: the next pair of the session; each refresh token works once, "
+                "and presenting a used one revokes the whole session (401). Without a body: the bearer token is "
+                "swapped for a new one and revoked.",
                 "operationId": "refreshToken",
-                "security": [{"bearer": []}],
-                "responses": {"200": _ok("TokenResponse"), **_AUTH_ERRORS},
+                "security": [{"bearer": []}, {}],
+                "requestBody": {
+                    "required": False,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RefreshRequest"}}},
+                },
+                "responses": {
+                    "200": _ok("TokenResponse"),
+                    "400": _error("invalid_request"),
+                    **_AUTH_ERRORS,
+                    **_BODY_ERRORS,
+                },
+            }
+        },
+        "/api/oauth/introspect": {
+            "post": {
+                "summary": "RFC 7662 token introspection, for your other services",
+                "description": "Whether a token is live now and whose. Any token that is not (garbage, expired, "
+                "revoked, logged out, deleted user, a refresh token) is exactly {active: false}.",
+                "operationId": "introspect",
+                "security": [{"basic": []}],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/x-www-form-urlencoded": {"schema": {"$ref": "#/components/schemas/IntrospectionRequest"}}
+                    },
+                },
+                "responses": {"200": _ok("Introspection"), "400": _error("invalid_request"), **_SERVICE_ERRORS, **_BODY_ERRORS},
+            }
+        },
+        "/api/internal/wechat/access-token": {
+            "get": {
+                "summary": "The shared WeChat access_token, from the cache every instance uses",
+                "operationId": "getAccessToken",
+                "security": [{"basic": []}],
+                "parameters": [
+                    {
+                        "name": "appid",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "maxLength": 64},
+                        "description": "default: the first configured mini-program",
+                    }
+                ],
+                "responses": {"200": _ok("AccessToken"), **_ACCESS_TOKEN_ERRORS},
+            },
+            "post": {
+                "summary": "WeChat rejected this access_token: refresh it, once for every service that reports it",
+                "description": "Refreshes only if `rejected` is still the current token; otherwise answers the current one.",
+                "operationId": "reportRejectedAccessToken",
+                "security": [{"basic": []}],
+                "requestBody": _body("RejectedAccessToken"),
+                "responses": {"200": _ok("AccessToken"), **_ACCESS_TOKEN_ERRORS},
+            },
+        },
+        "/.well-known/jwks.json": {
+            "get": {
+                "summary": "The public keys (JWKS) that verify JWT access tokens",
+                "operationId": "jwks",
+                "responses": {"200": _ok("JWKS")},
             }
         },
         "/api/auth/logout": {
@@ -204,7 +287,10 @@ SPEC: dict = {
         },
     },
     "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "basic": {"type": "http", "scheme": "basic", "description": "a service client's client_id and client_secret"},
+        },
         "schemas": {
             "Error": {
                 "type": "object",
@@ -293,8 +379,7 @@ SPEC: dict = {
                 "type": "object",
                 "required": ["token", "expiresAt", "isNewUser", "needsPhone", "phoneBound", "user"],
                 "properties": {
-                    "token": {"type": "string"},
-                    "expiresAt": {"type": "string", "format": "date-time"},
+                    **_TOKEN_PROPERTIES,
                     "isNewUser": {"type": "boolean"},
                     "needsPhone": {"type": "boolean"},
                     "phoneBound": {"type": "boolean", "description": "this login's phoneCode bound the phone"},
@@ -312,7 +397,85 @@ SPEC: dict = {
             "TokenResponse": {
                 "type": "object",
                 "required": ["token", "expiresAt"],
-                "properties": {"token": {"type": "string"}, "expiresAt": {"type": "string", "format": "date-time"}},
+                "properties": _TOKEN_PROPERTIES,
+                "dependentRequired": {"refreshToken": ["refreshExpiresAt"]},
+                "additionalProperties": False,
+            },
+            "RefreshRequest": {
+                "type": "object",
+                "properties": {"refreshToken": {"type": "string", "minLength": 1, "maxLength": 256, "pattern": "^[!-~]+$"}},
+                "additionalProperties": False,
+            },
+            "IntrospectionRequest": {
+                "type": "object",
+                "required": ["token"],
+                "properties": {
+                    "token": {"type": "string", "minLength": 1, "maxLength": 4096},
+                    "token_type_hint": {"type": "string", "maxLength": 64},
+                },
+                "additionalProperties": False,
+            },
+            "Introspection": {
+                "oneOf": [
+                    {
+                        "type": "object",
+                        "required": ["active"],
+                        "properties": {"active": {"const": False}},
+                        "additionalProperties": False,
+                    },
+                    {
+                        "type": "object",
+                        "required": ["active", "sub", "appid", "openid", "unionid", "iat", "exp", "token_type"],
+                        "properties": {
+                            "active": {"const": True},
+                            "sub": {"type": "string", "description": "the user id"},
+                            "appid": {"type": "string"},
+                            "openid": {"type": "string"},
+                            "unionid": _nullable_str,
+                            "iat": {"type": "integer"},
+                            "exp": {"type": "integer"},
+                            "token_type": {"const": "access_token"},
+                        },
+                        "additionalProperties": False,
+                    },
+                ]
+            },
+            "AccessToken": {
+                "type": "object",
+                "required": ["accessToken", "expiresAt"],
+                "properties": {"accessToken": {"type": "string"}, "expiresAt": {"type": "string", "format": "date-time"}},
+                "additionalProperties": False,
+            },
+            "RejectedAccessToken": {
+                "type": "object",
+                "required": ["rejected"],
+                "properties": {
+                    "appid": {"type": "string", "maxLength": 64},
+                    "rejected": {"type": "string", "minLength": 1, "maxLength": 512, "pattern": "^[^\\u0000]+$"},
+                },
+                "additionalProperties": False,
+            },
+            "JWKS": {
+                "type": "object",
+                "required": ["keys"],
+                "properties": {
+                    "keys": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["kty", "crv", "x", "kid", "alg", "use"],
+                            "properties": {
+                                "kty": {"const": "OKP"},
+                                "crv": {"const": "Ed25519"},
+                                "x": {"type": "string"},
+                                "kid": {"type": "string"},
+                                "alg": {"const": "EdDSA"},
+                                "use": {"const": "sig"},
+                            },
+                            "additionalProperties": False,
+                        },
+                    }
+                },
                 "additionalProperties": False,
             },
             "PhoneRequest": {
@@ -415,6 +578,8 @@ def document(appids: tuple[str, ...]) -> dict:
     """SPEC with the appids this deployment serves, the only ones a login may name."""
     doc = deepcopy(SPEC)
     doc["components"]["schemas"]["LoginRequest"]["properties"]["appid"]["enum"] = list(appids)
+    doc["components"]["schemas"]["RejectedAccessToken"]["properties"]["appid"]["enum"] = list(appids)
+    doc["paths"]["/api/internal/wechat/access-token"]["get"]["parameters"][0]["schema"]["enum"] = list(appids)
     return doc
 
 

@@ -14,6 +14,8 @@ from wxauth.services import clients, sessions
 from wxauth.wechat.errors import WeChatError, WeChatUnavailable, access_token_error, unavailable_error
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+INTROSPECTION_FIELDS = {"token", "token_type_hint"}
+TOKEN_MAX = 4096
 
 
 def service_caller(scope: str) -> clients.Caller:
@@ -33,9 +35,14 @@ def introspect_view():
     service_caller("introspect")
     if request.mimetype != "application/x-www-form-urlencoded":
         raise invalid_request("Send token=… form-encoded (application/x-www-form-urlencoded).")
+    unknown = set(request.form) - INTROSPECTION_FIELDS
+    if unknown:
+        raise invalid_request(f"Unknown field {', '.join(sorted(unknown))}: send token (and token_type_hint).")
     token = request.form.get("token")
     if not token:
         raise invalid_request("token is required.")
+    if len(token) > TOKEN_MAX or len(request.form.get("token_type_hint", "")) > 64:
+        raise invalid_request(f"token is too long (at most {TOKEN_MAX} characters).")
     live = sessions.live_session(token)
     if live is None:
         return jsonify(active=False), 200, NO_STORE
@@ -73,6 +80,11 @@ def access_token_rejected_view():
     services reporting one rejection cause one refresh."""
     service_caller("wechat_token")
     body = json_body()
+    unknown = set(body) - {"appid", "rejected"}
+    if unknown:
+        raise invalid_request(f"Unknown field {', '.join(sorted(unknown))}: send rejected (and appid).")
+    if "appid" in body and not isinstance(body["appid"], str):
+        raise invalid_request("appid must be a string (or left out for the default mini-program).")
     app = resolve_app(body)
     rejected = string_field(body, "rejected", required=True, max_length=512)
     return _answer(lambda tokens: tokens.replaced(app, rejected))

@@ -47,7 +47,19 @@ SECURITY_HEADERS = {
 
 def init_app(app: Flask) -> None:
     # The view modules declare their routes on bp; importing them is what adds the routes.
-    from wxauth.dashboard import audit, auth, exports, failures, formatting, logins, overview, settings, signup, users  # noqa: F401
+    from wxauth.dashboard import (  # noqa: F401
+        audit,
+        auth,
+        exports,
+        failures,
+        formatting,
+        integrations,
+        logins,
+        overview,
+        settings,
+        signup,
+        users,
+    )
     from wxauth.dashboard.auth import load_operator
 
     login_manager.user_loader(load_operator)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 
@@ -21,6 +21,28 @@ class SettingsForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.time_zone.choices = sorted(available_timezones())
+
+
+class ClientForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=64)])
+    scopes = SelectMultipleField("Scopes", validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        from wxauth.services.clients import SCOPES
+
+        super().__init__(*args, **kwargs)
+        self.scopes.choices = [(s, s) for s in SCOPES]
+
+
+class WebhookForm(FlaskForm):
+    url = StringField("URL", validators=[DataRequired(), Length(max=2048)])
+    events = SelectMultipleField("Events", validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        from wxauth.webhooks.outbox import EVENTS
+
+        super().__init__(*args, **kwargs)
+        self.events.choices = [(e, e) for e in EVENTS]
 
 
 class ProvisionForm(FlaskForm):

@@ -9,6 +9,12 @@ from wxauth.services import ClientInfo
 PHONE_SEARCH = "phone_search"
 ACCOUNT_DELETE = "account_delete"
 PROVISION = "provision"
+CLIENT_CREATE = "client_create"
+CLIENT_REVOKE = "client_revoke"
+WEBHOOK_ADD = "webhook_add"
+WEBHOOK_REMOVE = "webhook_remove"
+WEBHOOK_TEST = "webhook_test"
+WEBHOOK_REDELIVER = "webhook_redeliver"
 
 
 def record(operator: Operator, action: str, detail: str | None, client: ClientInfo) -> None:
