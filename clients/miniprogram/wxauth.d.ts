@@ -42,6 +42,9 @@ export interface StoredSession {
   expiresAt: string
   user: User
   needsPhone: boolean
+  /** JWT format only (WXAUTH_TOKEN_FORMAT=jwt): single use, refreshed by the kit. */
+  refreshToken?: string
+  refreshExpiresAt?: string
 }
 
 /** bindPhone() resolved: the number is bound to the user. */

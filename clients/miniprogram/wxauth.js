@@ -11,6 +11,8 @@
  * - the WeChat session_key never reaches the mini-program; only wxauth's own token does;
  * - a wx.login code is used once: concurrent logins share one wx.login and one request;
  * - a 401 invalid_token logs in again once and replays the request once;
+ * - with JWT tokens (WXAUTH_TOKEN_FORMAT=jwt) it refreshes before expiry and on a 401,
+ *   one refresh at a time (a refresh token works once: a second use ends the session);
  * - bindPhone never calls wx.login: that could rotate the session_key and make the
  *   legacy encryptedData undecryptable.
  *
@@ -123,7 +125,7 @@ function createClient(options) {
     })
   }
 
-  // -- the stored session: { token, expiresAt, user, needsPhone } ----------------------
+  // -- the stored session: { token, expiresAt, user, needsPhone[, refreshToken, refreshExpiresAt] }
 
   /** @returns {StoredSession | null} */
   function readSession() {
@@ -240,7 +242,13 @@ function createClient(options) {
       })
       .then(function (res) {
         const data = unwrap(res)
-        saveSession({ token: data.token, expiresAt: data.expiresAt, user: data.user, needsPhone: data.needsPhone })
+        /** @type {StoredSession} */
+        const stored = { token: data.token, expiresAt: data.expiresAt, user: data.user, needsPhone: data.needsPhone }
+        if (data.refreshToken) {
+          stored.refreshToken = data.refreshToken
+          stored.refreshExpiresAt = data.refreshExpiresAt
+        }
+        saveSession(stored)
         /** @type {Session} */
         const session = {
           token: data.token,
@@ -285,27 +293,95 @@ function createClient(options) {
    */
   function ensureLogin() {
     const session = usableSession()
-    if (!session) return login()
-    return Promise.resolve({
+    if (session) return Promise.resolve(asSession(session))
+    const stored = readSession()
+    if (refreshable(stored)) return refreshOrLogin(/** @type {StoredSession} */ (stored))
+    return login()
+  }
+
+  /** @param {StoredSession} session @returns {Session} */
+  function asSession(session) {
+    return {
       token: session.token,
       expiresAt: session.expiresAt,
       user: session.user,
       isNewUser: false,
       needsPhone: !!session.needsPhone,
       phoneBound: false,
-    })
+    }
   }
 
   /**
-   * After `staleToken` was refused: log in again, unless another call already did.
+   * After `staleToken` was refused: refresh (JWT) or log in again, unless another call
+   * already did.
    * @param {string} staleToken
    * @returns {Promise<Session>}
    */
   function renew(staleToken) {
     const session = readSession()
     if (session && session.token !== staleToken) return ensureLogin()
+    if (refreshable(session)) return refreshOrLogin(/** @type {StoredSession} */ (session))
     forgetSession()
     return login()
+  }
+
+  // -- refresh (JWT format) --------------------------------------------------------------
+
+  /** @param {StoredSession | null} session */
+  function refreshable(session) {
+    if (!session || !session.refreshToken) return false
+    const expires = Date.parse(session.refreshExpiresAt || '')
+    return !expires || expires - EXPIRY_MARGIN_MS > Date.now()
+  }
+
+  /** @type {Promise<StoredSession> | null} */
+  let refreshInFlight = null
+
+  /**
+   * Trade the stored refresh token for a new pair. One at a time: a refresh token works
+   * once, and the server ends the whole session when one is presented twice.
+   * @param {StoredSession} session
+   * @returns {Promise<StoredSession>}
+   */
+  function refresh(session) {
+    if (!refreshInFlight) {
+      refreshInFlight = send({ url: '/api/auth/refresh', method: 'POST', data: { refreshToken: session.refreshToken } })
+        .then(function (res) {
+          const data = unwrap(res)
+          return saveSession(
+            Object.assign({}, session, {
+              token: data.token,
+              expiresAt: data.expiresAt,
+              refreshToken: data.refreshToken,
+              refreshExpiresAt: data.refreshExpiresAt,
+            })
+          )
+        })
+        .then(
+          function (next) {
+            refreshInFlight = null
+            return next
+          },
+          function (err) {
+            refreshInFlight = null
+            throw err
+          }
+        )
+    }
+    return refreshInFlight
+  }
+
+  /**
+   * Refresh; when the server refuses the refresh token (the session ended), log in again.
+   * @param {StoredSession} session
+   * @returns {Promise<Session>}
+   */
+  function refreshOrLogin(session) {
+    return refresh(session).then(asSession, function (err) {
+      if (!err || err.status !== 401) throw err
+      forgetSession()
+      return login()
+    })
   }
 
   /**
