@@ -53,3 +53,46 @@ def test_whole_flow_logs_no_secret(app, client, sandbox, caplog):
     assert len(caplog.records) > 20  # DEBUG was really on: urllib3, werkzeug and our lines
     leaked = [s[:12] + "…" for s in secrets_seen if s in text]
     assert leaked == []
+
+
+def test_integration_secrets_reach_no_log(app, client, sandbox, caplog, runner, override_settings):
+    """Client secrets, webhook secrets, refresh tokens, JWTs and signing keys: never logged,
+    and a webhook body carries none of them."""
+    import base64
+    import json
+
+    from tests.support import Receiver
+    from wxauth.models import SigningKey
+    from wxauth.security import unseal
+    from wxauth.services.signing_keys import PURPOSE
+    from wxauth.webhooks import delivery
+
+    override_settings(token_format="jwt")
+    receiver = Receiver()
+    try:
+        with caplog.at_level(logging.DEBUG):
+            creds = runner.invoke(args=["clients", "create", "svc", "--scope", "introspect", "--scope", "wechat_token"]).output
+            client_id, client_secret = (line.split(": ", 1)[1] for line in creds.strip().splitlines())
+            hook = runner.invoke(args=["webhooks", "add", receiver.url, "--event", "user.created", "--event", "session.revoked"])
+            webhook_secret = hook.output.split(": ", 1)[1].strip()
+            code, _ = sandbox.login_code()
+            body = client.post("/api/auth/login", json={"code": code}).get_json()
+            basic = {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()}
+            client.post("/api/oauth/introspect", data={"token": body["token"]}, headers=basic)
+            client.post("/api/oauth/introspect", data={"token": body["token"]}, headers={"Authorization": "Basic eDp5"})
+            shared = client.get("/api/internal/wechat/access-token", headers=basic).get_json()["accessToken"]
+            pair = client.post("/api/auth/refresh", json={"refreshToken": body["refreshToken"]}).get_json()
+            client.post("/api/auth/refresh", json={"refreshToken": body["refreshToken"]})  # a reuse
+            with app.app_context():
+                delivery.deliver_due()
+        receiver.wait_for(2)
+        with app.app_context():
+            key = db.session.scalar(select(SigningKey))
+            private = unseal(app.config["SECRET_KEY"], PURPOSE, key.private_ciphertext)
+    finally:
+        receiver.close()
+    secrets = [client_secret, webhook_secret, body["token"], body["refreshToken"], pair["refreshToken"], shared, private, code]
+    text = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
+    assert [s[:12] for s in secrets if s in text] == []
+    sent = "\n".join(r["body"].decode() + json.dumps(r["headers"]) for r in receiver.requests)
+    assert [s[:12] for s in secrets if s in sent] == []

@@ -84,6 +84,16 @@ export_per_user = limiter.limit(limit_from("ratelimit_export"), key_func=by_user
 dashboard_login_per_ip = limiter.limit(limit_from("ratelimit_dashboard_login"), key_func=get_remote_address, methods=["POST"])
 
 
+def per_ip(limit: str):
+    """Limit a view per client IP, e.g. `@per_ip("30/minute")` (limits' syntax); over it, 429 rate_limited."""
+    return limiter.limit(limit, key_func=get_remote_address)
+
+
+def per_user(limit: str):
+    """Limit a view per signed-in user; put it under `@token_required`."""
+    return limiter.limit(limit, key_func=by_user)
+
+
 def by_operator() -> str:
     """Key for per-operator dashboard limits."""
     return f"operator:{current_user.get_id()}"

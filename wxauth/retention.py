@@ -34,11 +34,12 @@ def parse_age(value: str) -> timedelta:
     return timedelta(days=amount) if unit == "d" else timedelta(hours=amount)
 
 
-def purge(model, cutoff: datetime, batch: int, progress=None) -> int:
-    """Delete rows of `model` created before `cutoff`, `batch` at a time; returns the count."""
+def purge(model, cutoff: datetime, batch: int, progress=None, where=()) -> int:
+    """Delete rows of `model` created before `cutoff` (and matching `where`), `batch` at a
+    time; returns the count."""
     total = 0
     while True:
-        ids = select(model.id).where(model.created_at < cutoff).order_by(model.id).limit(batch)
+        ids = select(model.id).where(model.created_at < cutoff, *where).order_by(model.id).limit(batch)
         deleted = database.rowcount(db.session.execute(delete(model).where(model.id.in_(ids.scalar_subquery()))))
         db.session.commit()
         total += deleted

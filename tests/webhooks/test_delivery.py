@@ -214,3 +214,17 @@ def test_the_secret_is_sealed_at_rest(app, hook):
     with app.app_context():
         (endpoint,) = endpoints.listed()
         assert hook not in endpoint.secret_ciphertext and endpoints.secret_of(endpoint) == hook
+
+
+def test_purge_keeps_pending_deliveries(app, api, receiver, hook, runner):
+    api.login()
+    api.login()
+    with app.app_context():
+        first, second = db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)).all()
+        first.status, first.created_at = "delivered", utcnow() - timedelta(days=40)
+        second.created_at = utcnow() - timedelta(days=40)  # still pending
+        db.session.commit()
+    result = runner.invoke(args=["webhooks", "purge", "--older-than", "30d"])
+    assert result.exit_code == 0 and "deleted 1 rows" in result.output, result.output
+    with app.app_context():
+        assert [r.status for r in db.session.scalars(select(WebhookDelivery))] == ["pending"]

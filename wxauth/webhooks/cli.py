@@ -59,6 +59,20 @@ def test(url: str) -> None:
     click.echo(f"Delivered: HTTP {outcome.status_code} in {outcome.latency_ms} ms.")
 
 
+@webhooks_cli.command("purge")
+@click.option("--older-than", "older_than", required=True, help="Age, e.g. 30d.")
+def purge(older_than: str) -> None:
+    """Delete delivered and failed deliveries (and their attempts) older than the given age;
+    pending ones stay until they are delivered or fail."""
+    from wxauth import retention
+    from wxauth.models import WebhookDelivery, utcnow
+
+    cutoff = utcnow() - retention.parse_age(older_than)
+    done = (WebhookDelivery.status.in_(("delivered", "failed")),)
+    deleted = retention.purge(WebhookDelivery, cutoff, 5000, where=done)
+    click.echo(f"webhook_deliveries: deleted {deleted} rows older than {cutoff:%Y-%m-%d %H:%M} UTC")
+
+
 @webhooks_cli.command("worker")
 def worker() -> None:
     """Deliver webhooks in this process until stopped (with WXAUTH_WEBHOOK_DELIVERY=worker,
