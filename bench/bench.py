@@ -151,6 +151,117 @@ def peer(plan: Plan) -> dict:
     return out
 
 
+# A login as configured by default, with a webhook endpoint subscribed to every event (the
+# nginx stand-in answers its POSTs with 200), and with JWT access tokens.
+LOGIN_CONFIGS = {
+    "opaque, no webhooks": ({}, False),
+    "opaque, webhooks on": ({}, True),
+    "jwt, no webhooks": ({"WXAUTH_TOKEN_FORMAT": "jwt"}, False),
+}
+EVENTS = ["user.created", "user.phone_bound", "user.profile_updated", "user.deleted", "session.revoked"]
+
+
+def integrations(plan: Plan) -> dict:
+    """Login with webhooks on and with JWT tokens against the default, alternating rounds;
+    introspection against GET /api/me on one server."""
+    out: dict = {}
+    wechat = procs.wechat_standin(0, prefer_nginx=plan.nginx)
+    hook = wechat.rstrip("/") + "/wxauth-events"
+    for backend in plan.backends:
+        url = database(backend)
+        seed.migrate(url)
+        seed.seed_pool(url, plan.returning)
+        say(f"== {backend}: logins by configuration, {plan.peer_rounds} alternating rounds")
+        rounds = []
+        for n in range(plan.peer_rounds):
+            row = {}
+            for name, (env, webhooks) in LOGIN_CONFIGS.items():
+                if webhooks:
+                    procs.flask_cli(url, wechat, "webhooks", "add", hook, *(a for e in EVENTS for a in ("--event", e)))
+                try:
+                    with Server(url, wechat, extra_env=env) as srv:
+                        wrk("warm-up", srv.url, "login", plan.warmup, plan.connections, pool=plan.pool)
+                        before = seed.count_rows(url, "webhook_deliveries")
+                        row[name] = wrk(name, srv.url, "login", plan.seconds, plan.connections, pool=plan.pool)
+                        row[name].extra["events"] = seed.count_rows(url, "webhook_deliveries") - before
+                        row[name].extra["log_errors"] = srv.errors_in_log()
+                finally:
+                    if webhooks:
+                        procs.flask_cli(url, wechat, "webhooks", "remove", hook)
+                say(f"   round {n + 1} · {name}: {row[name].rps:6.0f}/s (non-2xx {row[name].non2xx})")
+            rounds.append(row)
+        out[backend] = {"rounds": rounds, "reads": introspection_vs_me(plan, url, wechat)}
+    return out
+
+
+def introspection_vs_me(plan: Plan, url: str, wechat: str) -> list[tuple[Result, Result]]:
+    import base64
+    import secrets
+
+    client = f"bench-{secrets.token_hex(3)}"
+    creds = procs.flask_cli(url, wechat, "clients", "create", client, "--scope", "introspect")
+    pairs = dict(line.split(": ", 1) for line in creds.strip().splitlines())
+    basic = base64.b64encode(f"{pairs['client_id']}:{pairs['client_secret']}".encode()).decode()
+    reads = []
+    with Server(url, wechat) as srv:
+        tokens = tokens_file(srv.url, plan.pool, plan.me_tokens, procs.workdir("tokens") / "tokens.txt")
+        wrk("warm-up", srv.url, "introspect", plan.warmup, plan.connections, tokens=tokens, basic=basic)
+        wrk("warm-up", srv.url, "me", plan.warmup, plan.connections, tokens=tokens)
+        for _ in range(plan.peer_rounds):
+            me = wrk("GET /api/me", srv.url, "me", plan.seconds, plan.connections, tokens=tokens)
+            intro = wrk("introspect", srv.url, "introspect", plan.seconds, plan.connections, tokens=tokens, basic=basic)
+            say(f"   /api/me {me.rps:6.0f}/s, introspect {intro.rps:6.0f}/s (non-2xx {me.non2xx}, {intro.non2xx})")
+            reads.append((me, intro))
+    procs.flask_cli(url, wechat, "clients", "revoke", client)
+    return reads
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def integrations_table(data: dict, plan: Plan) -> list[str]:
+    base = next(iter(LOGIN_CONFIGS))
+    lines = [
+        f"Login throughput by configuration, {plan.peer_rounds} alternating rounds, wrk {WRK_THREADS} threads × "
+        f"{plan.connections} connections, {plan.seconds} s per round after a {plan.warmup} s warm-up, codes over "
+        f'{plan.pool:,} openids ({plan.returning:,} returning). "webhooks on": one endpoint subscribed to every '
+        "event, delivered by the app's own workers during the run. Ratios are to the default in the same round.",
+        "",
+        "| backend | round | configuration | logins/s | × default | p50/p99 ms | non-2xx | events written |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for backend, d in data.items():
+        for n, row in enumerate(d["rounds"], 1):
+            for name, r in row.items():
+                ratio = r.rps / row[base].rps if row[base].rps else float("inf")
+                lines.append(
+                    f"| {backend} | {n} | {name} | {r.rps:,.0f} | {ratio:.2f} | {ms(r.p50_ms)}/{ms(r.p99_ms)} "
+                    f"| {r.non2xx} | {r.extra['events']} |"
+                )
+        for name in LOGIN_CONFIGS:
+            ratios = [row[name].rps / row[base].rps for row in d["rounds"] if row[base].rps]
+            lines.append(f"| {backend} | median | {name} | | **{_median(ratios):.2f}** | | | |")
+    lines += [
+        "",
+        "Introspection against GET /api/me on the same server (alternating; 1,000 live opaque tokens):",
+        "",
+        "| backend | round | /api/me req/s | introspect req/s | introspect ÷ /api/me | non-2xx |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for backend, d in data.items():
+        for n, (me, intro) in enumerate(d["reads"], 1):
+            lines.append(
+                f"| {backend} | {n} | {me.rps:,.0f} | {intro.rps:,.0f} | {intro.rps / me.rps:.2f} | {me.non2xx + intro.non2xx} |"
+            )
+    errors = [e for d in data.values() for row in d["rounds"] for r in row.values() for e in r.extra["log_errors"]]
+    if errors:
+        lines += ["", "Errors in the server log:", "", "```", *errors[:10], "```"]
+    return lines
+
+
 def peer_table(data: dict, plan: Plan) -> list[str]:
     lines = [
         f"Login throughput, wxauth against the reference peer (bench/peer/peer_login.py), {plan.peer_rounds} "
@@ -329,7 +440,9 @@ def write_section(name: str, title: str, lines: list[str], command: str) -> None
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="wxauth benchmark")
-    parser.add_argument("part", nargs="?", default="all", choices=["all", "api", "peer", "latency", "dashboard", "smoke"])
+    parser.add_argument(
+        "part", nargs="?", default="all", choices=["all", "api", "peer", "integrations", "latency", "dashboard", "smoke"]
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     command = "bench/run" + ("" if args.part == "all" else f" {args.part}")
@@ -346,6 +459,11 @@ def main() -> int:
             lines = peer_table(data, FULL)
             say("\n".join(lines))
             write_section("peer", "Login against the reference peer", lines, command)
+        if args.part in ("all", "integrations"):
+            data = integrations(FULL)
+            lines = integrations_table(data, FULL)
+            say("\n".join(lines))
+            write_section("integrations", "Login with webhooks and with JWT tokens; introspection", lines, command)
         if args.part in ("all", "latency"):
             data = latency(FULL)
             lines = latency_table(data, FULL)
@@ -365,7 +483,16 @@ def smoke() -> int:
     api_data = api(SMOKE)
     lat = latency(SMOKE)
     versus = peer(SMOKE)
-    lines = api_table(api_data, SMOKE) + [""] + latency_table(lat, SMOKE) + [""] + peer_table(versus, SMOKE)
+    extras = integrations(SMOKE)
+    lines = (
+        api_table(api_data, SMOKE)
+        + [""]
+        + latency_table(lat, SMOKE)
+        + [""]
+        + peer_table(versus, SMOKE)
+        + [""]
+        + integrations_table(extras, SMOKE)
+    )
     say("\n".join(lines))
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "smoke.md").write_text("\n".join(lines) + "\n")
@@ -382,6 +509,19 @@ def smoke() -> int:
         for pair in rounds
         for name in ("peer", "wxauth")
         if (name == "wxauth" and pair[name].non2xx) or not pair[name].requests
+    ]
+    failed += [
+        f"{backend} {name}: {r.non2xx} non-2xx, {r.requests} requests"
+        for backend, d in extras.items()
+        for row in d["rounds"]
+        for name, r in row.items()
+        if r.non2xx or not r.requests
+    ]
+    failed += [
+        f"{backend} introspection: {me.non2xx + intro.non2xx} non-2xx"
+        for backend, d in extras.items()
+        for me, intro in d["reads"]
+        if me.non2xx or intro.non2xx or not intro.requests
     ]
     if failed:
         say("bench smoke FAILED:\n  " + "\n  ".join(failed))

@@ -42,8 +42,19 @@ class Result:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def wrk(name: str, url: str, mode: str, seconds: int, connections: int, pool: int = 0, tokens: Path | None = None) -> Result:
+def wrk(
+    name: str,
+    url: str,
+    mode: str,
+    seconds: int,
+    connections: int,
+    pool: int = 0,
+    tokens: Path | None = None,
+    basic: str | None = None,
+) -> Result:
     env = {**os.environ, "BENCH_MODE": mode, "BENCH_POOL": str(pool)}
+    if basic:
+        env["BENCH_BASIC"] = basic
     if tokens:
         env["BENCH_TOKENS"] = str(tokens)
     cmd = [

@@ -138,6 +138,13 @@ def app_env(database_url: str, wechat_url: str) -> dict:
     }
 
 
+def flask_cli(database_url: str, wechat_url: str, *args: str) -> str:
+    """Run `flask --app app ARGS` against the bench's database; its output."""
+    cmd = [str(VENV_BIN / "flask"), "--app", "app", *args]
+    done = subprocess.run(cmd, cwd=ROOT, env=app_env(database_url, wechat_url), capture_output=True, text=True, check=True)
+    return done.stdout
+
+
 def production_settings() -> dict:
     """The settings gunicorn.conf.py gives (what the README's production command runs)."""
     namespace: dict = {}
@@ -148,10 +155,10 @@ def production_settings() -> dict:
 class Server:
     """wxauth under gunicorn with the production settings (gunicorn.conf.py), on loopback."""
 
-    def __init__(self, database_url: str, wechat_url: str, extra_args: list[str] | None = None):
+    def __init__(self, database_url: str, wechat_url: str, extra_args: list[str] | None = None, extra_env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = app_env(database_url, wechat_url)
+        self.env = {**app_env(database_url, wechat_url), **(extra_env or {})}
         self.log = workdir("server") / "gunicorn.log"
         # Only the address differs from production: gunicorn.conf.py in ROOT gives the rest.
         self.cmd = [str(VENV_BIN / "gunicorn"), "app:app", "-b", f"127.0.0.1:{self.port}", *(extra_args or [])]

@@ -60,6 +60,14 @@ def seed_pool(database_url: str, returning: int) -> None:
     engine.dispose()
 
 
+def count_rows(database_url: str, table: str) -> int:
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        n = conn.scalar(text(f"SELECT count(*) FROM {table}"))  # noqa: S608 - our own table names
+    engine.dispose()
+    return n
+
+
 def count_users(database_url: str) -> int:
     engine = create_engine(database_url)
     with engine.connect() as conn:

@@ -12,13 +12,16 @@ from __future__ import annotations
 import os
 import threading
 import time
+from functools import lru_cache, wraps
 
 from flask import g
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from limits import parse_many
 from limits.storage import MemoryStorage
 
 from wxauth import settings
+from wxauth.errors import AppError
 from wxauth.extensions import limiter
 
 SCHEME = "wxauth-memory"
@@ -99,10 +102,39 @@ def by_operator() -> str:
     return f"operator:{current_user.get_id()}"
 
 
-# Service clients (introspection, the shared access_token): only failed authentications
-# (401, 403) count, so a service that knows its secret is never slowed by one that guesses.
-service_auth_per_ip = limiter.limit(
-    limit_from("ratelimit_service_auth"),
-    key_func=get_remote_address,
-    deduct_when=lambda response: response.status_code in (401, 403),
-)
+@lru_cache(maxsize=8)
+def _items(spec: str) -> tuple:
+    return tuple(parse_many(spec))
+
+
+def failures_per_ip(setting: str):
+    """Limit the failed requests (an AppError of 401 or 403) per client IP, to the Settings
+    field `setting`: an IP over it is refused with 429 before its next attempt is even
+    checked, while requests that succeed cost one counter read and count nothing, so a
+    service that knows its secret is never slowed by one that guesses. Counted in the
+    limiter's storage (shared through Redis when configured)."""
+    scope = "failures:" + setting
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not limiter.enabled:
+                return view(*args, **kwargs)
+            key, items = get_remote_address(), _items(getattr(settings.current(), setting))
+            if not all(limiter.limiter.test(item, scope, key) for item in items):
+                raise AppError("rate_limited", "Too many failed attempts from this address; retry later.", 429)
+            try:
+                return view(*args, **kwargs)
+            except AppError as exc:
+                if exc.status in (401, 403):
+                    for item in items:
+                        limiter.limiter.hit(item, scope, key)
+                raise
+
+        return wrapper
+
+    return decorate
+
+
+# Service clients (introspection, the shared access_token).
+service_auth_per_ip = failures_per_ip("ratelimit_service_auth")

@@ -2,6 +2,7 @@
 --   ping   GET /_bench/ping (the bare JSON endpoint every figure is divided by)
 --   login  POST /api/auth/login with a code drawn at random from BENCH_POOL load-test codes
 --   me     GET /api/me with a bearer token drawn at random from the file BENCH_TOKENS
+--   introspect  POST /api/oauth/introspect of such a token, as the service client BENCH_BASIC
 -- done() prints one line "WRKJSON {...}" that bench/bench.py reads.
 
 local mode = os.getenv("BENCH_MODE") or "ping"
@@ -16,7 +17,7 @@ end
 
 function init(args)
   math.randomseed(os.time() * 1000 + id)
-  if mode == "me" then
+  if mode == "me" or mode == "introspect" then
     for line in io.lines(os.getenv("BENCH_TOKENS")) do
       table.insert(tokens, line)
     end
@@ -31,6 +32,12 @@ function request()
     return wrk.format("POST", "/api/auth/login", json_headers, body)
   elseif mode == "me" then
     return wrk.format("GET", "/api/me", { ["Authorization"] = "Bearer " .. tokens[math.random(#tokens)] })
+  elseif mode == "introspect" then
+    local headers = {
+      ["Authorization"] = "Basic " .. os.getenv("BENCH_BASIC"),
+      ["Content-Type"] = "application/x-www-form-urlencoded",
+    }
+    return wrk.format("POST", "/api/oauth/introspect", headers, "token=" .. tokens[math.random(#tokens)])
   end
   return wrk.format("GET", "/_bench/ping")
 end

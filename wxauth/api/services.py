@@ -43,20 +43,18 @@ def introspect_view():
         raise invalid_request("token is required.")
     if len(token) > TOKEN_MAX or len(request.form.get("token_type_hint", "")) > 64:
         raise invalid_request(f"token is too long (at most {TOKEN_MAX} characters).")
-    live = sessions.live_session(token)
-    if live is None:
+    found = sessions.live(token)
+    if found is None:
         return jsonify(active=False), 200, NO_STORE
-    session, seen = live
-    user = session.user
     return (
         jsonify(
             active=True,
-            sub=str(user.id),
-            appid=user.appid,
-            openid=user.openid,
-            unionid=user.unionid,
-            iat=seen.issued_at if seen.issued_at is not None else int(session.created_at.timestamp()),
-            exp=seen.expires_at,
+            sub=str(found.user_id),
+            appid=found.appid,
+            openid=found.openid,
+            unionid=found.unionid,
+            iat=found.issued_at,
+            exp=found.expires_at,
             token_type="access_token",  # noqa: S106 - RFC 7662's name for the kind of token
         ),
         200,

@@ -71,7 +71,8 @@ def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
 def ensure_started(app: Flask) -> None:
     """Start this process's delivery thread once (a forked worker starts its own)."""
     global _started_in
-    if _started_in == os.getpid() or app.extensions[SETTINGS].webhook_delivery != "app":
+    settings = app.extensions.get(SETTINGS)  # None: not a wxauth app (the bench's peer runs on gunicorn.conf.py too)
+    if _started_in == os.getpid() or settings is None or settings.webhook_delivery != "app":
         return
     with _start_lock:
         if _started_in == os.getpid():
