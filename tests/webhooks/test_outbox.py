@@ -129,3 +129,18 @@ def test_a_profile_change_that_rolls_back_leaves_no_event(app, api, subscribed, 
     assert _rows(app, "user.profile_updated") == []
     with app.app_context():
         assert db.session.scalar(select(User.nickname)) != "never"
+
+
+def test_the_dispatcher_is_woken_only_by_a_commit_that_wrote_events(app, api, monkeypatch):
+    from wxauth.webhooks import dispatcher
+
+    wakes: list[int] = []
+    monkeypatch.setattr(dispatcher, "wake", lambda: wakes.append(1))
+    session = api.login()  # no endpoint: nothing written, nobody woken
+    assert wakes == []
+    with app.app_context():
+        endpoints.add("http://127.0.0.1:9/a", ["user.created"])
+    api.login(openid=session.openid)  # a returning user: no event
+    assert wakes == []
+    api.login()
+    assert len(wakes) == 1 and len(_rows(app, "user.created")) == 1

@@ -16,11 +16,14 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
+    Integer,
     Select,
     Text,
     TextualSelect,
     bindparam,
     cast,
+    column,
     exists,
     func,
     insert,
@@ -42,6 +45,7 @@ from wxauth.webhooks import outbox
 
 log = logging.getLogger("wxauth.events")
 
+WEBHOOK_EVENTS = "webhook_events"
 # Every column of users but the sealed session_key, which never needs to come back.
 USER_COLUMNS = tuple(c.name for c in table(User).c if c.name != "session_key_ciphertext")
 
@@ -150,9 +154,11 @@ def _write_one_statement(rows: LoginRows) -> User:
         **(_webhook_params("wp", "user.phone_bound", rows.phone_event_id) if rows.binds_phone else {}),
     }
     row = db.session.execute(_statement(tuple(rows.changes), tuple(rows.session), tuple(rows.event)), params).one()
-    outbox.mark_pending()
+    values = dict(row._mapping)
+    if values.pop(WEBHOOK_EVENTS):
+        outbox.mark_pending()
     db.session.commit()
-    return User(**row._mapping)
+    return User(**values)
 
 
 def _webhook_params(prefix: str, event_type: str, event_id: str) -> dict[str, str]:
@@ -212,7 +218,7 @@ def _statement(changed: tuple[str, ...], session_columns: tuple[str, ...], event
     """
     compiled = _build_statement(changed, session_columns, event_columns).compile(dialect=postgresql.dialect(paramstyle="named"))
     params = [bindparam(name, type_=bind.type) for name, bind in compiled.binds.items()]
-    return text(compiled.string).bindparams(*params).columns(*_returned())
+    return text(compiled.string).bindparams(*params).columns(*_returned(), column(WEBHOOK_EVENTS, Integer))
 
 
 def _build_statement(changed: tuple[str, ...], session_columns: tuple[str, ...], event_columns: tuple[str, ...]) -> Select:
@@ -269,8 +275,14 @@ def _build_statement(changed: tuple[str, ...], session_columns: tuple[str, ...],
     written = cast(func.jsonb_build_object(literal_column("'user'"), func.to_jsonb(literal_column(user.name))), Text)
     now = param("c", users, "created_at")
     created = outbox.fanout_select("wc", user.c.appid, user.c.id, written, now).where(user.c.created_at == now)
-    ctes = [session_insert, event_insert, insert(deliveries).from_select(outbox.fanout_columns(), created).cte("wc")]
+    webhooks = [insert(deliveries).from_select(outbox.fanout_columns(), created).returning(deliveries.c.id).cte("wc")]
     if "phone_number" in changed:
         bound = outbox.fanout_select("wp", user.c.appid, user.c.id, written, now)
-        ctes.append(insert(deliveries).from_select(outbox.fanout_columns(), bound).cte("wp"))
-    return select(*(user.c[c] for c in USER_COLUMNS)).add_cte(*ctes)
+        webhooks.append(insert(deliveries).from_select(outbox.fanout_columns(), bound).returning(deliveries.c.id).cte("wp"))
+    # How many outbox rows the statement wrote: the dispatcher is woken only when there are some.
+    written_events: ColumnElement[int] = literal_column("0")
+    for w in webhooks:
+        written_events = written_events + select(func.count()).select_from(w).scalar_subquery()
+    return select(*(user.c[c] for c in USER_COLUMNS), written_events.label(WEBHOOK_EVENTS)).add_cte(
+        session_insert, event_insert, *webhooks
+    )

@@ -41,7 +41,7 @@ CONNECT_TIMEOUT = 5.0
 LEASE = timedelta(seconds=30)
 FIRST_RETRY = 10.0
 MAX_DELAY = 3600.0
-BATCH = 10
+BATCH = 50
 EXCERPT = 512
 USER_AGENT = "wxauth-webhooks/1"
 
@@ -153,64 +153,72 @@ def claim(owner: str, now: datetime, limit: int = BATCH) -> list[int]:
 
 
 def deliver_due(*, now: datetime | None = None, owner: str | None = None, limit: int = BATCH) -> int:
-    """Send every due row this call claims (at most `limit`); returns how many it tried."""
+    """Send every due row this call claims (at most `limit`), then record them all in one
+    transaction; returns how many it tried."""
     owner = owner or secrets.token_hex(8)
     now = now or utcnow()
     if not has_due(now):
         return 0
     ids = claim(owner, now, limit)
-    for delivery_id in ids:
-        attempt(delivery_id, owner, now=now)
+    rows = db.session.scalars(select(WebhookDelivery).where(WebhookDelivery.id.in_(ids)).order_by(WebhookDelivery.id)).all()
+    tried = [_try(row, final=False) for row in rows]
+    _record(owner, tried, now)
     return len(ids)
 
 
-def attempt(delivery_id: int, owner: str, *, now: datetime | None = None, final: bool = False) -> Outcome | None:
-    """Try one claimed row and record what happened (`final`: fail it rather than retry)."""
-    delivery = db.session.get(WebhookDelivery, delivery_id)
-    if delivery is None:
+def attempt(delivery_id: int, owner: str, *, final: bool = False) -> Outcome | None:
+    """Try one claimed row now and record what happened (`final`: fail it rather than retry)."""
+    row = db.session.get(WebhookDelivery, delivery_id)
+    if row is None:
         db.session.rollback()
         return None
+    tried = _try(row, final=final)
+    _record(owner, [tried], None)
+    return tried[1]
+
+
+def _try(delivery: WebhookDelivery, *, final: bool) -> tuple[WebhookDelivery, Outcome, bool]:
     endpoint = db.session.get(WebhookEndpoint, delivery.endpoint_id)
     if endpoint is None or endpoint.removed_at is not None:
-        outcome = Outcome(False, None, 0, "endpoint removed", None)
-        _record(delivery, owner, outcome, final=True, now=now)
-        return outcome
+        return delivery, Outcome(False, None, 0, "endpoint removed", None), True
     url, secret, content = endpoint.url, endpoints.secret_of(endpoint), body(delivery)
-    event_id, event_type = delivery.event_id, delivery.type
     db.session.commit()  # no transaction stays open across the HTTP call
-    outcome = send(url, secret, event_id, event_type, content)
-    _record(delivery, owner, outcome, final=final, now=now)
+    outcome = send(url, secret, delivery.event_id, delivery.type, content)
     if not outcome.delivered:
-        log.info("webhook %s to %s failed: %s", event_id, url, outcome.error)
-    return outcome
+        log.info("webhook %s to %s failed: %s", delivery.event_id, url, outcome.error)
+    return delivery, outcome, final
 
 
-def _record(delivery: WebhookDelivery, owner: str, outcome: Outcome, *, final: bool, now: datetime | None) -> None:
+def _record(owner: str, tried: list[tuple[WebhookDelivery, Outcome, bool]], now: datetime | None) -> None:
+    """Every attempt's row, and each delivery's new state, in one write transaction."""
+    if not tried:
+        return
     at = now or utcnow()
-    attempts = delivery.attempts + 1
-    values: dict = {"attempts": attempts, "last_status": outcome.status_code, "claimed_by": None, "claimed_until": None}
-    if outcome.delivered:
-        values.update(status="delivered", delivered_at=at)
-    else:
-        delay = backoff(attempts)
-        give_up = delivery.created_at + timedelta(hours=settings.current().webhook_retry_hours)
-        if final or at + timedelta(seconds=delay) > give_up:
-            values.update(status="failed")
-        else:
-            values.update(status="pending", next_attempt_at=at + timedelta(seconds=delay))
+    retry_for = timedelta(hours=settings.current().webhook_retry_hours)
+    d = table(WebhookDelivery)
     with database.writing(db.engine):
-        db.session.add(
-            WebhookAttempt(
-                delivery_id=delivery.id,
-                created_at=at,
-                status_code=outcome.status_code,
-                latency_ms=outcome.latency_ms,
-                error=(outcome.error or "")[:256] or None,
-                response_excerpt=outcome.excerpt,
+        for delivery, outcome, final in tried:
+            attempts = delivery.attempts + 1
+            values: dict = {"attempts": attempts, "last_status": outcome.status_code, "claimed_by": None, "claimed_until": None}
+            if outcome.delivered:
+                values.update(status="delivered", delivered_at=at)
+            else:
+                delay = timedelta(seconds=backoff(attempts))
+                if final or at + delay > delivery.created_at + retry_for:
+                    values.update(status="failed")
+                else:
+                    values.update(status="pending", next_attempt_at=at + delay)
+            db.session.add(
+                WebhookAttempt(
+                    delivery_id=delivery.id,
+                    created_at=at,
+                    status_code=outcome.status_code,
+                    latency_ms=outcome.latency_ms,
+                    error=(outcome.error or "")[:256] or None,
+                    response_excerpt=outcome.excerpt,
+                )
             )
-        )
-        d = table(WebhookDelivery)
-        db.session.execute(update(d).where(d.c.id == delivery.id, d.c.claimed_by == owner).values(**values))
+            db.session.execute(update(d).where(d.c.id == delivery.id, d.c.claimed_by == owner).values(**values))
         db.session.commit()
 
 

@@ -24,6 +24,9 @@ from wxauth.webhooks.outbox import PENDING_FLAG
 log = logging.getLogger("wxauth.webhooks")
 
 POLL_SECONDS = 1.0
+# After a wake, gather what else commits meanwhile, so a burst is claimed, sent and recorded
+# as one batch: on SQLite each batch costs two write transactions beside the logins'.
+COALESCE_SECONDS = 0.2
 # After a failure the loop pauses 2 s, doubling while failures go on, up to a minute.
 ERROR_PAUSE = 2.0
 MAX_ERROR_PAUSE = 60.0
@@ -64,7 +67,8 @@ def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
             failures = 0
         if sent:
             continue  # there may be more due
-        _wake.wait(POLL_SECONDS)
+        if _wake.wait(POLL_SECONDS):
+            stop.wait(COALESCE_SECONDS)
         _wake.clear()
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Text, bindparam, insert, literal_column, select
 
+from wxauth import database
 from wxauth.extensions import db
 from wxauth.models import User, WebhookDelivery, WebhookEndpoint, utcnow
 from wxauth.models.base import table
@@ -125,8 +126,8 @@ def enqueue(
         "payload": body,
         "now": now or utcnow(),
     }
-    db.session.execute(_fanout(), params)
-    mark_pending()
+    if database.rowcount(db.session.execute(_fanout(), params)):
+        mark_pending()
     return event_id
 
 
