@@ -29,11 +29,42 @@ def _label(statement: str) -> str:
     return f"{verb} {words[table]}" if table is not None and table < len(words) else verb
 
 
+def _client(app) -> dict:
+    import base64
+    import secrets
+
+    from wxauth.services import clients
+
+    with app.app_context():
+        made = clients.create(f"bench-statements-{secrets.token_hex(3)}", ["introspect"])
+    return {"Authorization": "Basic " + base64.b64encode(f"{made.client_id}:{made.client_secret}".encode()).decode()}
+
+
+def _endpoint(app) -> str:
+    import secrets
+
+    from wxauth.webhooks import endpoints
+
+    url = f"http://127.0.0.1:9/statements-{secrets.token_hex(3)}"
+    with app.app_context():
+        endpoints.add(url, ["user.created"])
+    return url
+
+
+def _remove(app, url: str) -> None:
+    from wxauth.webhooks import endpoints
+
+    with app.app_context():
+        endpoints.remove(url)
+
+
 def count(database_url: str, wechat_url: str, pool: int) -> list[tuple[str, int, int, list[str]]]:
     from wxauth.extensions import db
     from wxauth.factory import create_app
 
-    app = create_app(environ={**procs.app_env(database_url, wechat_url), "WXAUTH_LOG_LEVEL": "WARNING"})
+    # Delivery is left to a worker here: the delivery thread's own reads would be counted.
+    env = {**procs.app_env(database_url, wechat_url), "WXAUTH_LOG_LEVEL": "WARNING", "WXAUTH_WEBHOOK_DELIVERY": "worker"}
+    app = create_app(environ=env)
     client = app.test_client()
     with app.app_context():
         engine = db.engine
@@ -65,6 +96,14 @@ def count(database_url: str, wechat_url: str, pool: int) -> list[tuple[str, int,
         fresh = iter(range(pool + 1_000_000, pool + 2_000_000))
         measure("login, first time", lambda: client.post("/api/auth/login", json={"code": f"bench-{next(fresh)}"}))
         measure("GET /api/me", lambda: client.get("/api/me", headers={"Authorization": f"Bearer {token}"}))
+        basic = _client(app)
+        measure("POST /api/oauth/introspect", lambda: client.post("/api/oauth/introspect", data={"token": token}, headers=basic))
+        hook = _endpoint(app)
+        measure(
+            "login, first time, a webhook endpoint on",
+            lambda: client.post("/api/auth/login", json={"code": f"bench-{next(fresh)}"}),
+        )
+        _remove(app, hook)
     finally:
         event.remove(engine, "before_cursor_execute", on_statement)
         event.remove(engine, "commit", on_end)
