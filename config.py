@@ -175,6 +175,9 @@ class Settings:
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "RATELIMIT_HEADERS_ENABLED": True,
             "RATELIMIT_KEY_PREFIX": "wxauth",
+            # CSRF is checked where cookies authenticate: the dashboard's own hook (the API is
+            # bearer-only), rather than by a global hook on every request.
+            "WTF_CSRF_CHECK_DEFAULT": False,
         }
 
 

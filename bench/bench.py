@@ -33,7 +33,7 @@ import procs
 import seed
 import statements
 from loadgen import WRK_THREADS, Result, open_loop_logins, tokens_file, wrk
-from procs import ROOT, PeerServer, Server
+from procs import ROOT, PeerServer, PlainFlaskServer, Server
 
 RESULTS = ROOT / "bench/RESULTS.md"
 OUT = ROOT / "bench/out"
@@ -262,6 +262,50 @@ def integrations_table(data: dict, plan: Plan) -> list[str]:
     return lines
 
 
+def pipeline(plan: Plan) -> dict:
+    """The bare endpoint through wxauth against the same endpoint in a plain Flask app,
+    alternating rounds, in both gunicorn configurations."""
+    out: dict = {}
+    wechat = procs.wechat_standin(0, prefer_nginx=plan.nginx)
+    url = database("sqlite")
+    seed.migrate(url)
+    for config, args in PEER_CONFIGS.items():
+        rounds = []
+        for n in range(plan.peer_rounds):
+            pair = {}
+            for name, cls in (("plain Flask", PlainFlaskServer), ("wxauth", Server)):
+                with cls(url, wechat, args) as srv:
+                    wrk("warm-up", srv.url, "ping", plan.warmup, plan.connections)
+                    pair[name] = wrk(f"{name} ping", srv.url, "ping", plan.seconds, plan.connections)
+            say(
+                f"   {config} · round {n + 1}: plain Flask {pair['plain Flask'].rps:6.0f}/s, "
+                f"wxauth {pair['wxauth'].rps:6.0f}/s: {pair['wxauth'].rps / pair['plain Flask'].rps:.2f}"
+            )
+            rounds.append(pair)
+        out[config] = rounds
+    return out
+
+
+def pipeline_table(data: dict, plan: Plan) -> list[str]:
+    lines = [
+        f"GET /_bench/ping through wxauth's request pipeline against the same endpoint in a plain Flask app "
+        f"(bench/peer/plain_flask.py), {plan.peer_rounds} alternating rounds, wrk {WRK_THREADS} threads × "
+        f"{plan.connections} connections, {plan.seconds} s per round after a {plan.warmup} s warm-up.",
+        "",
+        "| gunicorn | round | plain Flask req/s | wxauth req/s | wxauth ÷ plain | non-2xx |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for config, rounds in data.items():
+        ratios = []
+        for n, pair in enumerate(rounds, 1):
+            plain, ours = pair["plain Flask"], pair["wxauth"]
+            ratio = ours.rps / plain.rps if plain.rps else float("inf")
+            ratios.append(ratio)
+            lines.append(f"| {config} | {n} | {plain.rps:,.0f} | {ours.rps:,.0f} | {ratio:.2f} | {plain.non2xx + ours.non2xx} |")
+        lines.append(f"| {config} | **median** | | | **{_median(ratios):.2f}** | |")
+    return lines
+
+
 def peer_table(data: dict, plan: Plan) -> list[str]:
     lines = [
         f"Login throughput, wxauth against the reference peer (bench/peer/peer_login.py), {plan.peer_rounds} "
@@ -441,7 +485,10 @@ def write_section(name: str, title: str, lines: list[str], command: str) -> None
 def main() -> int:
     parser = argparse.ArgumentParser(description="wxauth benchmark")
     parser.add_argument(
-        "part", nargs="?", default="all", choices=["all", "api", "peer", "integrations", "latency", "dashboard", "smoke"]
+        "part",
+        nargs="?",
+        default="all",
+        choices=["all", "api", "peer", "pipeline", "profile", "integrations", "latency", "dashboard", "smoke"],
     )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -459,6 +506,17 @@ def main() -> int:
             lines = peer_table(data, FULL)
             say("\n".join(lines))
             write_section("peer", "Login against the reference peer", lines, command)
+        if args.part in ("all", "pipeline"):
+            data = pipeline(FULL)
+            lines = pipeline_table(data, FULL)
+            say("\n".join(lines))
+            write_section("pipeline", "The bare endpoint against plain Flask", lines, command)
+        if args.part == "profile":  # not in "all": py-spy slows what it samples
+            import profile as profiling
+
+            lines = [line for backend in FULL.backends for line in profiling.profile(backend, FULL)]
+            say("\n".join(lines))
+            write_section("profile", "Where a login's CPU goes (py-spy under load)", lines, command)
         if args.part in ("all", "integrations"):
             data = integrations(FULL)
             lines = integrations_table(data, FULL)

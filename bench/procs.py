@@ -203,6 +203,15 @@ class Server:
         return [line for line in text.splitlines() if " ERROR " in line or "Traceback" in line][:20]
 
 
+class PlainFlaskServer(Server):
+    """bench/peer/plain_flask.py: the bare endpoint in a plain Flask app, same gunicorn flags."""
+
+    def __init__(self, database_url: str, wechat_url: str, extra_args: list[str] | None = None):
+        super().__init__(database_url, wechat_url, extra_args)
+        self.env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(BENCH / "peer")}
+        self.cmd = [str(VENV_BIN / "gunicorn"), "plain_flask:app", "-b", f"127.0.0.1:{self.port}", *(extra_args or [])]
+
+
 class PeerServer(Server):
     """The reference peer (bench/peer/app.py) under the same gunicorn flags as wxauth."""
 

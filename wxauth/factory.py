@@ -25,6 +25,12 @@ log = logging.getLogger("wxauth")
 class WxAuthFlask(Flask):
     json_provider_class = JSONProvider
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from wxauth.sessions_cookie import CachedSerializerSessionInterface
+
+        self.session_interface = CachedSerializerSessionInterface()
+
 
 def create_app(
     config: Mapping[str, Any] | None = None,
@@ -94,6 +100,10 @@ def register_extensions(app: Flask) -> None:
 
     app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config["RATELIMIT_STORAGE_URI"])
     limiter.init_app(app)
+    # Every limit here is a decorator on its view, which checks it; the extension's global
+    # hook would look for default and application limits, of which there are none, on every
+    # request (docs/scaling.md).
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     login_manager.init_app(app)
 
 

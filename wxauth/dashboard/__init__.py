@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from wxauth.errors import answer_unmatched, propagate_in_tests
-from wxauth.extensions import login_manager
+from wxauth.extensions import csrf, login_manager
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 log = logging.getLogger("wxauth.dashboard")
@@ -69,6 +69,13 @@ def init_app(app: Flask) -> None:
     formatting.register(app)
     app.register_blueprint(bp)
     answer_unmatched(app, "/dashboard/", http_error)
+
+
+@bp.before_request
+def check_csrf():
+    """Every form of the dashboard carries a CSRF token (the session is a cookie)."""
+    if request.method in current_app.config["WTF_CSRF_METHODS"]:
+        csrf.protect()
 
 
 @bp.before_request
