@@ -542,6 +542,7 @@ def smoke() -> int:
     lat = latency(SMOKE)
     versus = peer(SMOKE)
     extras = integrations(SMOKE)
+    bare = pipeline(SMOKE)
     lines = (
         api_table(api_data, SMOKE)
         + [""]
@@ -550,6 +551,8 @@ def smoke() -> int:
         + peer_table(versus, SMOKE)
         + [""]
         + integrations_table(extras, SMOKE)
+        + [""]
+        + pipeline_table(bare, SMOKE)
     )
     say("\n".join(lines))
     OUT.mkdir(parents=True, exist_ok=True)
@@ -580,6 +583,13 @@ def smoke() -> int:
         for backend, d in extras.items()
         for me, intro in d["reads"]
         if me.non2xx or intro.non2xx or not intro.requests
+    ]
+    failed += [
+        f"pipeline {config} {name}: {pair[name].non2xx} non-2xx, {pair[name].requests} requests"
+        for config, rounds in bare.items()
+        for pair in rounds
+        for name in pair
+        if pair[name].non2xx or not pair[name].requests
     ]
     if failed:
         say("bench smoke FAILED:\n  " + "\n  ".join(failed))

@@ -4,7 +4,8 @@
 
 For wxauth and for the reference peer, on SQLite and PostgreSQL: starts the server as the
 bench does, drives logins with wrk, samples every worker with `py-spy record --format raw`
-(collapsed stacks, written to bench/out/profile-<server>-<backend>.txt), and prints the
+(collapsed stacks of the threads holding the GIL, written to
+bench/out/profile-<server>-<backend>-<pid>.txt), and prints the
 functions holding the most samples, inclusive and self, so a change can be aimed at what
 the profile shows.
 """
@@ -41,6 +42,9 @@ def record(pid: int, seconds: int, out: Path) -> subprocess.Popen:
         "--output",
         str(out),
         "--nonblocking",
+        # Only samples that hold the GIL: the Python CPU a request costs, not the time its
+        # threads wait on WeChat, the database or the SQLite writers' lock.
+        "--gil",
     ]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
