@@ -165,3 +165,16 @@ def test_a_revoked_session_refuses_its_jwt_at_once(jwt_mode, api, app):
         db.session.execute(update(ApiSession).values(revoked_at=utcnow()))
         db.session.commit()
     assert_error(api.get("/api/me", session), 401, "invalid_token")
+
+
+def test_every_bearer_endpoint_accepts_a_jwt(jwt_mode, api, client, sandbox):
+    session = api.login()
+    auth = session.headers
+    assert client.get("/api/me", headers=auth).status_code == 200
+    assert client.put("/api/me", json={"nickName": "JWT"}, headers=auth).status_code == 200
+    assert client.get("/api/me/export", headers=auth).status_code == 200
+    assert client.post("/api/auth/phone", json={"code": sandbox.phone_code(session.openid)}, headers=auth).status_code == 200
+    assert client.post("/api/auth/logout", headers=auth).status_code == 200
+    assert_error(client.get("/api/me", headers=auth), 401, "invalid_token")
+    other = api.login()
+    assert client.delete("/api/me", headers=other.headers).status_code == 200

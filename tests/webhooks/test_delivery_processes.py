@@ -104,3 +104,29 @@ def test_delivery_survives_a_database_restart(own_postgres, spawn_server, sandbo
             engine.dispose()
     finally:
         receiver.close()
+
+
+def test_flask_webhooks_worker_delivers_on_its_own(app, app_env, api):
+    """WXAUTH_WEBHOOK_DELIVERY=worker: the app's processes leave delivery to `flask webhooks worker`."""
+    receiver = Receiver()
+    worker = None
+    try:
+        with app.app_context():
+            endpoints.add(receiver.url, ["user.created"])
+        api.login()  # the test app never delivers by itself
+        env = {"PATH": os.environ["PATH"], **app_env, "WXAUTH_WEBHOOK_DELIVERY": "worker"}
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "webhooks", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        (request,) = receiver.wait_for(1, timeout=20)
+        assert json.loads(request["body"])["type"] == "user.created"
+        _wait(lambda: [s for _, s, _ in _status(app)] == ["delivered"], 10, "the row was not marked delivered")
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=10)
+        receiver.close()
