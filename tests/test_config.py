@@ -170,3 +170,14 @@ def test_healthz_reports_a_dead_database(tmp_path):
     resp = app.test_client().get("/healthz")
     assert resp.status_code == 503
     assert resp.get_json() == {"status": "unavailable"}
+
+
+def test_the_app_builds_with_rate_limiting_off_and_without_the_global_limit_hook(tmp_path):
+    """Every limit is a decorator: the extension's per-request hook is taken out, and with
+    WXAUTH_RATELIMIT_ENABLED=0 (when the extension registers none) the app still builds."""
+    from wxauth.extensions import limiter
+
+    env = {**REAL, "DATABASE_URL": f"sqlite:///{tmp_path / 'r.sqlite3'}"}
+    for enabled in ("1", "0"):
+        app = create_app(environ={**env, "WXAUTH_RATELIMIT_ENABLED": enabled})
+        assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])

@@ -103,7 +103,10 @@ def register_extensions(app: Flask) -> None:
     # Every limit here is a decorator on its view, which checks it; the extension's global
     # hook would look for default and application limits, of which there are none, on every
     # request (docs/scaling.md).
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    # (With WXAUTH_RATELIMIT_ENABLED=0 the extension registers no hook at all.)
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:
+        hooks.remove(limiter._check_request_limit)
     login_manager.init_app(app)
 
 
