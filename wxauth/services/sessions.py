@@ -296,11 +296,9 @@ def rotate(token: str | None) -> tuple[ApiSession, Issued]:
             raise invalid_token("The session has ended; log in again.")
         if generation != session.refresh_generation:
             revoke(session, now)
-            session.revoked_at = now
-            return_session = session
             _after_reuse(session)
             db.session.commit()
-            raise RefreshReused(return_session)
+            raise RefreshReused(session)
         session.refresh_generation = generation + 1
         session.last_seen_at = now
         db.session.commit()
