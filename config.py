@@ -155,9 +155,19 @@ class Settings:
     webhook_retry_hours: int = 24
     # The team's own blueprints, "module:attribute", mounted beside wxauth's (docs/extending.md).
     blueprints: tuple[str, ...] = ()
+    # "required": every operator enrols a second factor at their next sign-in.
+    operator_mfa: Literal["optional", "required"] = "optional"
+    dashboard_locale: Literal["zh_Hans", "en"] = "zh_Hans"
+    # Lab only: session cookies without Secure outside sandbox mode, so the dashboard works
+    # over plain HTTP (a warning is logged at start).
+    lab_insecure_cookies: bool = False
     max_content_length: int = 64 * 1024
     # Not an environment variable: the tests' app lowers it (scrypt is slow on purpose).
     password_hash_method: str = "scrypt"  # noqa: S105 - a hash method's name, not a password
+
+    @property
+    def secure_cookies(self) -> bool:
+        return not self.sandbox and not self.lab_insecure_cookies
 
     def flask_config(self) -> dict[str, Any]:
         """The keys Flask and its extensions read from `app.config`."""
@@ -168,9 +178,11 @@ class Settings:
             "MAX_CONTENT_LENGTH": self.max_content_length,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
-            "SESSION_COOKIE_SECURE": not self.sandbox,
+            "SESSION_COOKIE_SECURE": self.secure_cookies,
             "REMEMBER_COOKIE_HTTPONLY": True,
-            "REMEMBER_COOKIE_SECURE": not self.sandbox,
+            "REMEMBER_COOKIE_SECURE": self.secure_cookies,
+            "BABEL_DEFAULT_LOCALE": self.dashboard_locale,
+            "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent / "wxauth" / "translations"),
             "RATELIMIT_ENABLED": self.ratelimit_enabled,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "RATELIMIT_HEADERS_ENABLED": True,
@@ -373,4 +385,7 @@ def load_settings(environ: Mapping[str, str], instance_path: str | Path) -> Sett
         webhook_delivery=env.choice("WXAUTH_WEBHOOK_DELIVERY", ("app", "worker"), "app"),
         webhook_retry_hours=env.integer("WXAUTH_WEBHOOK_RETRY_HOURS", 24, minimum=1, maximum=168),
         blueprints=_blueprints(env),
+        operator_mfa=env.choice("WXAUTH_OPERATOR_MFA", ("optional", "required"), "optional"),
+        dashboard_locale=env.choice("WXAUTH_DASHBOARD_LOCALE", ("zh_Hans", "en"), "zh_Hans"),
+        lab_insecure_cookies=env.flag("WXAUTH_LAB_INSECURE_COOKIES", default=False),
     )

@@ -34,6 +34,9 @@ TEST_ENV = {
     "WXAUTH_RATELIMIT_DASHBOARD_LOGIN": "100000/minute",
     "WXAUTH_RATELIMIT_EXPORT": "100000/minute",
     "WXAUTH_RATELIMIT_SERVICE_AUTH": "100000/minute",
+    # Tests read the dashboard's English text; tests/dashboard/test_translations.py reads
+    # the Chinese (the deployment's default) too.
+    "WXAUTH_DASHBOARD_LOCALE": "en",
 }
 
 
@@ -214,14 +217,14 @@ def dashboard_login(app):
 
     password = "browser-operator-password"
 
-    def sign_in(page, username: str = "browser-operator") -> None:
+    def sign_in(page, username: str = "browser-operator", role: str = "admin") -> None:
         with app.app_context():
             if operators.find(username) is None:
-                operators.create(username, password)
+                operators.create(username, password, role=role)
         page.goto("/dashboard/login")
         page.fill("#username", username)
         page.fill("#password", password)
-        page.click("button[type=submit]")
+        page.click("#sign-in")
         page.wait_for_url("**/dashboard/")
 
     return sign_in

@@ -75,6 +75,9 @@ def test_bad_environments_refuse_to_start(tmp_path, env):
         ({**REAL, "WXAUTH_REQUIRE_PHONE": "sometimes"}, "WXAUTH_REQUIRE_PHONE"),
         ({**REAL, "WXAUTH_DASHBOARD_IDLE_MINUTES": "0"}, "WXAUTH_DASHBOARD_IDLE_MINUTES"),
         ({**REAL, "SECRET_KEY": "k" * 31}, "at least 32"),
+        ({**REAL, "WXAUTH_OPERATOR_MFA": "always"}, "WXAUTH_OPERATOR_MFA"),
+        ({**REAL, "WXAUTH_DASHBOARD_LOCALE": "fr"}, "WXAUTH_DASHBOARD_LOCALE"),
+        ({**REAL, "WXAUTH_LAB_INSECURE_COOKIES": "please"}, "WXAUTH_LAB_INSECURE_COOKIES"),
     ],
 )
 def test_each_bad_value_is_a_config_error_that_names_it(tmp_path, env, variable):
@@ -181,3 +184,11 @@ def test_the_app_builds_with_rate_limiting_off_and_without_the_global_limit_hook
     for enabled in ("1", "0"):
         app = create_app(environ={**env, "WXAUTH_RATELIMIT_ENABLED": enabled})
         assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])
+
+
+def test_the_operator_settings_default_to_chinese_optional_mfa_and_secure_cookies(tmp_path):
+    settings = load_settings(REAL, tmp_path)
+    assert (settings.dashboard_locale, settings.operator_mfa, settings.lab_insecure_cookies) == ("zh_Hans", "optional", False)
+    assert settings.flask_config()["SESSION_COOKIE_SECURE"] is True
+    lab = load_settings({**REAL, "WXAUTH_LAB_INSECURE_COOKIES": "1", "WXAUTH_OPERATOR_MFA": "required"}, tmp_path)
+    assert lab.flask_config()["SESSION_COOKIE_SECURE"] is False and lab.operator_mfa == "required"

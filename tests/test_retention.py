@@ -53,3 +53,35 @@ def test_purge_rejects_bad_ages(app, runner, age):
     result = runner.invoke(args=["events", "purge", "--older-than", age])
     assert result.exit_code != 0
     assert _count(app, LoginEvent) == 0
+
+
+def _seed_audit(app, days_ago: list[int]):
+    from wxauth.models import AuditEvent
+
+    now = utcnow()
+    with app.app_context():
+        db.session.execute(
+            insert(AuditEvent),
+            [{"created_at": now - timedelta(days=d), "action": "sign_in", "username": "alice"} for d in days_ago],
+        )
+        db.session.commit()
+
+
+def test_the_audit_is_kept_three_years_unless_told(app, runner):
+    from wxauth.models import AuditEvent
+
+    _seed(app, [200])
+    _seed_audit(app, [200, 1000, 1100, 2000])
+    result = runner.invoke(args=["events", "purge", "--older-than", "180d"])
+    assert result.exit_code == 0, result.output
+    assert _count(app, LoginEvent) == 0
+    assert _count(app, AuditEvent) == 2  # 200 and 1000 days old: within 1095 days
+    result = runner.invoke(args=["events", "purge", "--older-than", "180d", "--audit-older-than", "365d"])
+    assert result.exit_code == 0, result.output
+    assert _count(app, AuditEvent) == 1
+
+
+def test_the_audit_is_not_purged_sooner_than_events(app, runner):
+    result = runner.invoke(args=["events", "purge", "--older-than", "180d", "--audit-older-than", "30d"])
+    assert result.exit_code == 2
+    assert "at least as long as events" in result.output

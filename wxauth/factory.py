@@ -136,6 +136,11 @@ def register_blueprints(app: Flask, settings: Settings) -> None:
             "SANDBOX MODE: WeChat is simulated at /_sandbox/ (no real AppID configured). "
             "Set WXAUTH_APPID/WXAUTH_SECRET and WXAUTH_SANDBOX=0 for production."
         )
+    if settings.lab_insecure_cookies and not settings.sandbox:
+        log.warning(
+            "WXAUTH_LAB_INSECURE_COOKIES=1: dashboard cookies are sent over plain HTTP, where anyone on "
+            "the network can read and replay them. For a lab only; in production put TLS in front."
+        )
     if settings.bench:
         from wxauth import bench
 

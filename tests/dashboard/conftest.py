@@ -35,7 +35,11 @@ class Dashboard:
 
     def submit(self, soup: BeautifulSoup, action: str | None = None, data: dict | None = None, *, csrf: bool = True):
         """POST the form on `soup` whose action is `action` (or the only form), like a browser."""
-        forms = [f for f in soup.find_all("form", method="post") if action is None or f["action"] == action]
+        forms = [
+            f
+            for f in soup.find_all("form", method="post")
+            if f["action"] == action or (action is None and "language-switch" not in f.get("class", []))
+        ]
         assert len(forms) == 1, f"{len(forms)} forms post to {action}"
         form = forms[0]
         fields = {i["name"]: i.get("value", "") for i in form.find_all("input") if i.get("name")}
@@ -51,9 +55,12 @@ class Dashboard:
 
 @pytest.fixture()
 def make_operator(app):
-    def make(username: str = "alice", password: str = PASSWORD, **kw):
+    """An operator, an admin unless `role` says otherwise (the pages' own tests need every
+    action; tests/dashboard/test_roles.py walks the other roles)."""
+
+    def make(username: str = "alice", password: str = PASSWORD, role: str = "admin", **kw):
         with app.app_context():
-            return operators.create(username, password, **kw)
+            return operators.create(username, password, role=role, **kw)
 
     return make
 

@@ -47,7 +47,8 @@ def test_sign_in_lands_on_the_overview(dashboard, operator):
     resp = dashboard.sign_in(operator.username, PASSWORD)
     assert resp.status_code == 302 and resp.headers["Location"] == "/dashboard/"
     soup = dashboard.page("dashboard.overview")
-    assert soup.select_one(".nav-operator").get_text() == "alice"
+    assert soup.select_one(".nav-operator").contents[0].strip() == "alice"
+    assert soup.select_one(".nav-operator [data-role]")["data-role"] == "admin"
 
 
 def test_username_is_not_case_sensitive(dashboard, operator):
@@ -159,7 +160,8 @@ def test_sign_out_needs_csrf_then_ends_the_session(signed_in_client):
     assert signed_in_client.response("dashboard.overview").status_code == 302
 
 
-def test_disabling_an_operator_ends_their_session(signed_in_client, app):
+def test_disabling_an_operator_ends_their_session(signed_in_client, app, make_operator):
+    make_operator("root")  # alice is not the last admin
     with app.app_context():
         operators.set_disabled("alice", True)
     assert signed_in_client.response("dashboard.overview").status_code == 302

@@ -21,7 +21,7 @@ def test_operator_finds_a_user_and_revokes_a_session(page, operator, api, sandbo
     assert page.url.endswith("/dashboard/login?next=%2Fdashboard%2Fusers")
     page.fill("#username", operator.username)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("#sign-in")
     page.wait_for_url("**/dashboard/users")
 
     page.fill("input[name=q]", "1234")

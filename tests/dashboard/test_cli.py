@@ -39,7 +39,8 @@ def test_create_refuses_mismatch_short_password_and_duplicates(runner, app):
     assert runner.invoke(args=["operator", "create", "zed", "--password", PASSWORD, "--time-zone", "Nowhere/X"]).exit_code == 1
 
 
-def test_list_disable_enable_and_set_password(runner, app, operator, dashboard):
+def test_list_disable_enable_and_set_password(runner, app, operator, dashboard, make_operator):
+    make_operator("root")  # alice is not the last admin
     result = runner.invoke(args=["operator", "list"])
     assert "alice" in result.output and "active" in result.output and "Asia/Shanghai" in result.output
     assert runner.invoke(args=["operator", "disable", "alice"]).exit_code == 0

@@ -39,7 +39,8 @@ def test_a_copied_cookie_works_until_sign_out_then_never(signed_in_client, app):
     assert _overview(_with_cookie(app, stolen)).status_code == 302
 
 
-def test_re_enabling_an_operator_does_not_revive_an_old_cookie(signed_in_client, app):
+def test_re_enabling_an_operator_does_not_revive_an_old_cookie(signed_in_client, app, make_operator):
+    make_operator("root")  # alice is not the last admin
     stolen = _cookie(signed_in_client)
     with app.app_context():
         operators.set_disabled("alice", True)

@@ -35,7 +35,7 @@ def test_lists_logins_newest_first_with_details(signed_in_client, events):
     soup = signed_in_client.page("dashboard.logins")
     assert outcomes(soup) == ["success", "wechat_unavailable", "invalid_code", "success"]
     oldest = soup.select("tr[data-outcome]")[-1].get_text(" ", strip=True)
-    for shown in ("2026-03-01 10:00:00", "阿登", "oLoginUser", "120 ms", "1.2.3.4", "iPhone · WeChat 8.0.50"):
+    for shown in ("3/1/2026, 10:00:00", "阿登", "oLoginUser", "120 ms", "1.2.3.4", "iPhone · WeChat 8.0.50"):
         assert shown in oldest
     assert "40029" in soup.select("tr[data-outcome]")[2].get_text()
 
@@ -64,7 +64,7 @@ def test_dates_are_days_in_the_operators_time_zone(signed_in_client, app):
         factories.login(created_at=at("2026-03-01 17:00"), outcome="success")
     soup = signed_in_client.page("dashboard.logins", **{"from": "2026-03-02", "to": "2026-03-02"})
     assert outcomes(soup) == ["success"]
-    assert "2026-03-02 01:00:00" in soup.select_one("tr[data-outcome]").get_text()
+    assert "3/2/2026, 01:00:00" in soup.select_one("tr[data-outcome]").get_text()
     assert outcomes(signed_in_client.page("dashboard.logins", to="2026-03-01")) == []
 
 
@@ -75,7 +75,7 @@ def test_operator_time_zone_setting(signed_in_client, app):
     resp = signed_in_client.submit(page, signed_in_client.url("dashboard.settings"), data={"time_zone": "Europe/Paris"})
     assert resp.status_code == 302
     soup = signed_in_client.page("dashboard.logins")
-    assert "2026-03-01 18:00:00" in soup.select_one("tr[data-outcome]").get_text()
+    assert "3/1/2026, 18:00:00" in soup.select_one("tr[data-outcome]").get_text()
     assert "Europe/Paris" in soup.select_one(".footer").get_text()
 
 

@@ -1,24 +1,30 @@
 """The operator dashboard, at /dashboard: server-rendered HTML behind operator sign-in.
 
-Every view needs a signed-in operator except the sign-in page itself; that is enforced here
-once, for the whole blueprint, so a new page cannot forget it.
+Every view needs a signed-in operator except the sign-in pages, and the permission its
+@requires names (roles.py); both are enforced here once, for the whole blueprint, so a new
+page cannot forget them.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
+from wxauth import settings as wxauth_settings
 from wxauth.errors import answer_unmatched, propagate_in_tests
 from wxauth.extensions import csrf, login_manager
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 log = logging.getLogger("wxauth.dashboard")
 
-PUBLIC_ENDPOINTS = frozenset({"dashboard.login"})
+PUBLIC_ENDPOINTS = frozenset({"dashboard.login", "dashboard.login_second_factor", "dashboard.login_language"})
+# What an operator may still reach while a one-time password waits to be changed, or while
+# WXAUTH_OPERATOR_MFA=required waits for their enrolment.
+GATE_ENDPOINTS = frozenset({"dashboard.logout", "dashboard.password", "dashboard.mfa_page", "dashboard.language"})
 
 # No inline script anywhere: the one script is a file under /static. Inline <svg> charts
 # need nothing beyond 'self' since their colours come from the stylesheet.
@@ -48,14 +54,18 @@ SECURITY_HEADERS = {
 def init_app(app: Flask) -> None:
     # The view modules declare their routes on bp; importing them is what adds the routes.
     from wxauth.dashboard import (  # noqa: F401
+        account,
         audit,
         auth,
         exports,
         failures,
         formatting,
+        i18n,
         integrations,
         logins,
+        operators,
         overview,
+        roles,
         settings,
         signup,
         users,
@@ -64,9 +74,11 @@ def init_app(app: Flask) -> None:
 
     login_manager.user_loader(load_operator)
     login_manager.blueprint_login_views["dashboard"] = "dashboard.login"
-    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message = lazy_gettext("Please sign in to see that page.")
     login_manager.login_message_category = "info"
+    i18n.init_app(app)
     formatting.register(app)
+    app.add_template_global(roles.can, "can")
     app.register_blueprint(bp)
     answer_unmatched(app, "/dashboard/", http_error)
 
@@ -86,6 +98,34 @@ def require_operator():
         # A form posted after the session ended: coming back to its URL by GET would 405.
         return redirect(url_for("dashboard.login"))
     return login_manager.unauthorized()
+
+
+@bp.before_request
+def require_permission():
+    """403 (page and audit entry) for what the operator's role does not allow; a view that
+    declares no permission is refused to everyone."""
+    from wxauth.dashboard import roles
+    from wxauth.services import ClientInfo, audit
+
+    if request.endpoint in PUBLIC_ENDPOINTS or not current_user.is_authenticated:
+        return None
+    permission = roles.permission_of(current_app.view_functions.get(request.endpoint or ""), request.method)
+    if permission is not None and roles.role_has(current_user.role, permission):
+        return None
+    audit.record(current_user, audit.FORBIDDEN, f"{request.method} {request.path}"[:256], ClientInfo.from_request(request))
+    abort(403)
+
+
+@bp.before_request
+def require_gate():
+    """A one-time password is changed, and (when required) a second factor enrolled, first."""
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint in GATE_ENDPOINTS or not current_user.is_authenticated:
+        return None
+    if current_user.must_change_password:
+        return redirect(url_for("dashboard.password"))
+    if wxauth_settings.current().operator_mfa == "required" and not current_user.mfa_enabled:
+        return redirect(url_for("dashboard.mfa_page"))
+    return None
 
 
 @bp.after_request

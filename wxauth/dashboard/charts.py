@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 720, 240
@@ -59,12 +61,15 @@ def _partial(day: date, days: list[date]) -> str:
 
 def _today_so_far(days: list[date]) -> str:
     x = LEFT + PLOT_W / len(days) * (len(days) - 0.5)
-    return f'<text class="axis partial-note" x="{x:.1f}" y="{TOP - 2}" text-anchor="end">today so far</text>'
+    note = escape(_("today so far"))
+    return f'<text class="axis partial-note" x="{x:.1f}" y="{TOP - 2}" text-anchor="end">{note}</text>'
 
 
 def _title(day: date, value: int, name: str, days: list[date]) -> str:
-    so_far = " so far" if day == days[-1] else ""  # today is not over yet
-    return str(escape(f"{day:%Y-%m-%d}: {value:,} {name}{so_far}"))
+    shown = {"day": f"{day:%Y-%m-%d}", "value": format_decimal(value), "name": name}
+    if day == days[-1]:  # today is not over yet
+        return str(escape(_("%(day)s: %(value)s %(name)s so far", **shown)))
+    return str(escape(_("%(day)s: %(value)s %(name)s", **shown)))
 
 
 def _svg(label: str, parts: list[str], height: int) -> Markup:

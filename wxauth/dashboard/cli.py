@@ -7,8 +7,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from wxauth.models.operators import DEFAULT_TIME_ZONE
-from wxauth.services import operators
+from wxauth.models.operators import DEFAULT_TIME_ZONE, ROLES
+from wxauth.services import ClientInfo, audit, operators
 
 operator_cli = AppGroup("operator", help="Manage dashboard operators.")
 
@@ -19,21 +19,40 @@ def _password(given: str | None) -> str:
     return click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
 
 
-def _run(action, *args):
+def _run(action, *args, **kwargs):
     try:
-        return action(*args)
+        return action(*args, **kwargs)
     except operators.OperatorError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _audit(action: str, detail: str) -> None:
+    """The audit names the shell's user as the one who acted (there is no operator)."""
+    import getpass
+
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    audit.record(None, action, detail, ClientInfo(ip=None, user_agent=None), username=f"shell:{who}"[:64])
 
 
 @operator_cli.command("create")
 @click.argument("name")
 @click.option("--password", help="Without it, you are asked twice (hidden).")
 @click.option("--time-zone", default=DEFAULT_TIME_ZONE, show_default=True, help="IANA zone for dates on pages.")
-def create(name: str, password: str | None, time_zone: str) -> None:
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    default=operators.DEFAULT_ROLE,
+    show_default=True,
+    help="viewer reads; support also reveals phones, revokes sessions, exports; admin also manages.",
+)
+def create(name: str, password: str | None, time_zone: str, role: str) -> None:
     """Create an operator who can sign in at /dashboard/login."""
-    operator = _run(operators.create, name, _password(password), time_zone)
-    click.echo(f"Created operator {operator.username!r}.")
+    operator = _run(operators.create, name, _password(password), time_zone, role)
+    _audit(audit.OPERATOR_CREATE, f"{operator.username}: {operator.role}")
+    click.echo(f"Created operator {operator.username!r} ({operator.role}).")
 
 
 @operator_cli.command("list")
@@ -43,11 +62,16 @@ def list_() -> None:
     if not rows:
         click.echo("No operators yet: flask --app app operator create NAME")
         return
-    click.echo(f"{'USERNAME':<24} {'STATUS':<9} {'TIME ZONE':<20} {'CREATED (UTC)':<17} LAST SIGN-IN (UTC)")
+    click.echo(
+        f"{'USERNAME':<24} {'ROLE':<8} {'STATUS':<9} {'MFA':<4} {'TIME ZONE':<20} {'CREATED (UTC)':<17} LAST SIGN-IN (UTC)"
+    )
     for op in rows:
         last = f"{op.last_login_at:%Y-%m-%d %H:%M}" if op.last_login_at else "never"
         status = "disabled" if op.disabled else "active"
-        click.echo(f"{op.username:<24} {status:<9} {op.time_zone:<20} {op.created_at:%Y-%m-%d %H:%M}  {last}")
+        mfa = "on" if op.mfa_enabled else "off"
+        click.echo(
+            f"{op.username:<24} {op.role:<8} {status:<9} {mfa:<4} {op.time_zone:<20} {op.created_at:%Y-%m-%d %H:%M}  {last}"
+        )
 
 
 @operator_cli.command("disable")
@@ -55,6 +79,7 @@ def list_() -> None:
 def disable(name: str) -> None:
     """Stop an operator from signing in (their open sessions end too)."""
     operator = _run(operators.set_disabled, name, True)
+    _audit(audit.OPERATOR_DISABLE, operator.username)
     click.echo(f"Disabled operator {operator.username!r}.")
 
 
@@ -63,6 +88,7 @@ def disable(name: str) -> None:
 def enable(name: str) -> None:
     """Let a disabled operator sign in again."""
     operator = _run(operators.set_disabled, name, False)
+    _audit(audit.OPERATOR_ENABLE, operator.username)
     click.echo(f"Enabled operator {operator.username!r}.")
 
 
@@ -73,7 +99,27 @@ def set_password(name: str, password: str | None) -> None:
     """Change an operator's password; this signs them out everywhere and lifts a lockout."""
     _run(operators.get, name)
     operator = _run(operators.set_password, name, _password(password))
+    _audit(audit.PASSWORD_RESET, operator.username)
     click.echo(f"Changed the password of {operator.username!r}.")
+
+
+@operator_cli.command("set-role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+def set_role(name: str, role: str) -> None:
+    """Give an operator another role (their sessions end, so it holds at once)."""
+    operator = _run(operators.set_role, name, role)
+    _audit(audit.OPERATOR_ROLE, f"{operator.username}: {role}")
+    click.echo(f"{operator.username!r} is now {role}.")
+
+
+@operator_cli.command("reset-mfa")
+@click.argument("name")
+def reset_mfa(name: str) -> None:
+    """Forget an operator's second factor (a lost phone): they enrol again at next sign-in."""
+    operator = _run(operators.reset_mfa, name)
+    _audit(audit.MFA_RESET, operator.username)
+    click.echo(f"Reset the second factor of {operator.username!r}: they enrol again at their next sign-in.")
 
 
 overview_cli = AppGroup("overview", help="The dashboard overview's stored counts.")

@@ -6,46 +6,15 @@ export of a million rows holds one batch in memory, never the whole result.
 
 from __future__ import annotations
 
-import csv
-import io
-import unicodedata
-from datetime import datetime
-from typing import Any, Callable, Iterable, Iterator
-
-from flask import Response, request, stream_with_context
+from flask import request
 
 from wxauth.dashboard import bp
+from wxauth.dashboard.csvfiles import Columns, audit_export, stream
 from wxauth.dashboard.filters import FailureFilters, LoginFilters, UserFilters
-from wxauth.dashboard.formatting import mask_phone, operator_zone
+from wxauth.dashboard.formatting import mask_phone
 from wxauth.dashboard.labels import reason_hint
 from wxauth.dashboard.phone_search import audit_phone_search, phone_search_limit
-from wxauth.models import utcnow
-
-# Spreadsheets run a cell that starts with one of these as a formula (CSV injection),
-# also behind characters that show nothing, and in their full-width forms (＝, ＋ …),
-# which some spreadsheets read as the ASCII ones.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
-
-
-def _is_formula(text: str) -> bool:
-    return unicodedata.normalize("NFKC", text[:8]).lstrip(INVISIBLE).startswith(FORMULA_START)
-
-
-def _cell(value) -> str | int:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return value
-    if isinstance(value, datetime):
-        return value.astimezone(operator_zone()).isoformat(timespec="seconds")
-    text = str(value)
-    return "'" + text if _is_formula(text) else text
-
-
-Columns = dict[str, Callable[[Any], Any]]  # header -> value of a row
+from wxauth.dashboard.roles import requires
 
 USER_COLUMNS: Columns = {
     "id": lambda r: r.User.id,
@@ -87,41 +56,30 @@ FAILURE_COLUMNS: Columns = {
 }
 
 
-def _stream(name: str, columns: Columns, rows: Iterable) -> Response:
-    def generate() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        buffer.write("\ufeff")  # a BOM, so that Excel reads the Chinese nicknames as UTF-8
-        writer.writerow(columns)
-        for count, row in enumerate(rows, 1):
-            writer.writerow([_cell(value(row)) for value in columns.values()])
-            if count % 200 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    filename = f"wxauth-{name}-{utcnow().astimezone(operator_zone()):%Y%m%d-%H%M}.csv"
-    return Response(
-        stream_with_context(generate()),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 @bp.get("/users.csv")
 @phone_search_limit
+@requires("export")
 def users_csv():
     filters = UserFilters.parse(request.args)
     audit_phone_search(filters)
-    return _stream("users", USER_COLUMNS, filters.rows_or_400())
+    rows = filters.rows_or_400()
+    audit_export("users", filters)
+    return stream("users", USER_COLUMNS, rows)
 
 
 @bp.get("/logins.csv")
+@requires("export")
 def logins_csv():
-    return _stream("logins", LOGIN_COLUMNS, LoginFilters.parse(request.args).rows_or_400())
+    filters = LoginFilters.parse(request.args)
+    rows = filters.rows_or_400()
+    audit_export("logins", filters)
+    return stream("logins", LOGIN_COLUMNS, rows)
 
 
 @bp.get("/failures.csv")
+@requires("export")
 def failures_csv():
-    return _stream("failures", FAILURE_COLUMNS, FailureFilters.parse(request.args).rows_or_400())
+    filters = FailureFilters.parse(request.args)
+    rows = filters.rows_or_400()
+    audit_export("failures", filters)
+    return stream("failures", FAILURE_COLUMNS, rows)

@@ -7,9 +7,11 @@ from flask import render_template, request
 from wxauth.dashboard import bp
 from wxauth.dashboard.filters import FailureFilters
 from wxauth.dashboard.labels import FAILURE_KINDS, FAILURE_REASONS
+from wxauth.dashboard.roles import requires
 
 
 @bp.get("/failures")
+@requires("read")
 def failures():
     filters = FailureFilters.parse(request.args)
     page, status = filters.page_or_nothing(request.args)

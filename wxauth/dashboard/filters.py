@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
@@ -27,8 +28,8 @@ from wxauth.dashboard.queries import (
 )
 from wxauth.models import Failure, LoginEvent, User
 
-PHONE_CHOICES = {"bound": "Phone bound 已绑定", "unbound": "No phone 未绑定"}
-PEOPLE_CHOICES = {"several": "In several apps 多个小程序"}
+PHONE_CHOICES = {"bound": _l("Phone bound"), "unbound": _l("No phone")}
+PEOPLE_CHOICES = {"several": _l("In several apps")}
 FAILED = "failed"  # any outcome but success
 
 
@@ -120,7 +121,7 @@ class LoginFilters(Filters):
 
 
 def outcome_choices() -> list[tuple[str, str]]:
-    return [("success", LOGIN_OUTCOMES["success"]), (FAILED, "Any failure 所有失败")] + [
+    return [("success", LOGIN_OUTCOMES["success"]), (FAILED, _l("Any failure"))] + [
         (code, label) for code, label in LOGIN_OUTCOMES.items() if code != "success"
     ]
 

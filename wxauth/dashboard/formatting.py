@@ -1,4 +1,5 @@
-"""Template filters: dates in the operator's time zone, numbers, masks and durations."""
+"""Template filters: dates in the operator's time zone, dates and numbers in the form of
+their language (Babel), masks and durations."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_skeleton, format_time
 from flask import Flask
+from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from wxauth import settings
@@ -22,20 +27,27 @@ def operator_zone() -> tzinfo:
     return ZoneInfo(name)
 
 
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def local_time(value: datetime | None, seconds: bool = False) -> str:
+    """The day as the locale writes it in figures, and a 24-hour time: 3/1/2026, 10:00 in
+    English, 2026/3/1 10:00 in Chinese."""
     if value is None:
         return "—"
-    return value.astimezone(operator_zone()).strftime(fmt)
+    locale = get_locale() or Locale.parse("en")
+    local = value.astimezone(operator_zone())
+    day = format_skeleton("yMMdd", local, locale=locale, fuzzy=True)
+    clock = format_time(local, "HH:mm:ss" if seconds else "HH:mm", locale=locale)
+    pattern = locale.datetime_formats.get("short", "{1} {0}")
+    return str(pattern).replace("{1}", day).replace("{0}", clock)
 
 
 def number(value: int | float | None) -> str:
     if value is None:
         return "—"
-    return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+    return format_decimal(value) if isinstance(value, int) else format_decimal(value, "#,##0.0")
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+    return "—" if value is None else format_percent(value, "#,##0.0%")
 
 
 def mask_phone(number: str | None) -> str:
@@ -58,15 +70,15 @@ def duration(seconds: int | None) -> str:
     if seconds is None:
         return "—"
     if seconds < 60:
-        return f"{seconds} s"
+        return _("%(n)d s", n=seconds)
     minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
     if seconds < 3600:
-        return f"{minutes} min"
+        return _("%(n)d min", n=minutes)
     if seconds < 86400:
         rest = minutes % 60
-        return f"{hours} h {rest} min" if rest else f"{hours} h"
+        return _("%(h)d h %(m)d min", h=hours, m=rest) if rest else _("%(h)d h", h=hours)
     rest = hours % 24
-    return f"{days} d {rest} h" if rest else f"{days} d"
+    return _("%(d)d d %(h)d h", d=days, h=rest) if rest else _("%(d)d d", d=days)
 
 
 _OS = (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("Windows", "Windows"), ("Mac OS X", "macOS"))
@@ -80,7 +92,7 @@ def user_agent(ua: str | None) -> str:
     parts = [label for key, label in _OS if key in ua][:1]
     wechat = _WECHAT.search(ua)
     if wechat:
-        parts.append(f"WeChat {wechat.group(1)}")
+        parts.append(_("WeChat %(version)s", version=wechat.group(1)))
     return " · ".join(parts) if parts else ua[:40]
 
 
@@ -101,6 +113,10 @@ def register(app: Flask) -> None:
         "reason_label": labels.reason_label,
         "reason_hint": labels.reason_hint,
         "errcode_label": labels.errcode_label,
+        "role_label": labels.role_label,
+        "action_label": labels.action_label,
+        "delivery_status": labels.delivery_status,
+        "audit_detail": labels.audit_detail,
         "local_time": local_time,
         "number": number,
         "percent": percent,
@@ -112,4 +128,6 @@ def register(app: Flask) -> None:
     for name, func in filters.items():
         app.add_template_filter(func, name)
     app.add_template_global(phone, "phone")
+    app.add_template_global(labels.error_name, "error_name")
+    app.add_template_global(labels.error_description, "error_description")
     app.add_template_global(now_local, "now_local")

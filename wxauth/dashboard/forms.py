@@ -4,19 +4,41 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 
 class SignInForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
     next = HiddenField()
 
 
+class SecondFactorForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
+    repeat = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=256)])
+
+
+class OperatorForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    role = SelectField(_l("Role"), default="support")
+
+    def __init__(self, *args, **kwargs):
+        from wxauth.dashboard.labels import role_choices
+
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_choices()
+
+
 class SettingsForm(FlaskForm):
-    time_zone = SelectField("Time zone")
+    time_zone = SelectField(_l("Time zone"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -24,8 +46,8 @@ class SettingsForm(FlaskForm):
 
 
 class ClientForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=64)])
-    scopes = SelectMultipleField("Scopes", validators=[DataRequired()])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+    scopes = SelectMultipleField(_l("Scopes"), validators=[DataRequired()])
 
     def __init__(self, *args, **kwargs):
         from wxauth.services.clients import SCOPES
@@ -35,8 +57,8 @@ class ClientForm(FlaskForm):
 
 
 class WebhookForm(FlaskForm):
-    url = StringField("URL", validators=[DataRequired(), Length(max=2048)])
-    events = SelectMultipleField("Events", validators=[DataRequired()])
+    url = StringField(_l("URL"), validators=[DataRequired(), Length(max=2048)])
+    events = SelectMultipleField(_l("Events"), validators=[DataRequired()])
 
     def __init__(self, *args, **kwargs):
         from wxauth.webhooks.outbox import EVENTS
@@ -46,8 +68,8 @@ class WebhookForm(FlaskForm):
 
 
 class ProvisionForm(FlaskForm):
-    appid = SelectField("Mini-program")
-    phones = TextAreaField("Phone numbers", validators=[DataRequired(), Length(max=20000)])
+    appid = SelectField(_l("Mini-program"))
+    phones = TextAreaField(_l("Phone numbers"), validators=[DataRequired(), Length(max=20000)])
 
     def __init__(self, *args, **kwargs):
         from wxauth import settings

@@ -7,12 +7,15 @@ from __future__ import annotations
 import json
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from wxauth.dashboard import bp
 from wxauth.dashboard.formatting import mask_phone
 from wxauth.dashboard.forms import ClientForm, WebhookForm
+from wxauth.dashboard.labels import delivery_status
+from wxauth.dashboard.roles import requires
 from wxauth.extensions import db
 from wxauth.models import WebhookAttempt, WebhookDelivery
 from wxauth.services import ClientInfo, audit, clients
@@ -28,6 +31,7 @@ def _audit(action: str, detail: str) -> None:
 
 
 @bp.route("/clients", methods=["GET", "POST"])
+@requires("read", post="manage_clients")
 def clients_page():
     form = ClientForm()
     created = None
@@ -44,12 +48,13 @@ def clients_page():
 
 
 @bp.post("/clients/<name>/revoke")
+@requires("manage_clients")
 def revoke_client(name: str):
     if clients.revoke(name):
         _audit(audit.CLIENT_REVOKE, name)
-        flash(f"Revoked {name}: refused at once here, within 10 s on every instance.", "success")
+        flash(_("Revoked %(name)s: refused at once here, within 10 s on every instance.", name=name), "success")
     else:
-        flash(f"No live client named {name}.", "error")
+        flash(_("No live client named %(name)s.", name=name), "error")
     return redirect(url_for("dashboard.clients_page"))
 
 
@@ -68,7 +73,7 @@ class DeliveryFilters:
     def _choice(self, args, name: str, allowed) -> str | None:
         value = args.get(name, "")
         if value and value not in allowed:
-            self.errors.append(f"Unknown {name} {value!r}: showing all.")
+            self.errors.append(_("Unknown %(name)s %(value)s: showing all.", name=name, value=repr(value)))
             return None
         return value or None
 
@@ -88,6 +93,7 @@ class DeliveryFilters:
 
 
 @bp.route("/webhooks", methods=["GET", "POST"])
+@requires("read", post="manage_webhooks")
 def webhooks():
     form = WebhookForm()
     added = None
@@ -111,23 +117,25 @@ def webhooks():
         by_id={e.id: e for e in every},
         filters=filters,
         deliveries=rows,
-        statuses=[(s, s) for s in STATUSES],
+        statuses=[(s, delivery_status(s)) for s in STATUSES],
         types=[(t, t) for t in (*EVENTS, TEST_EVENT)],
         endpoint_options=[(str(e.id), e.url) for e in every],
     ), status
 
 
 @bp.post("/webhooks/<int:endpoint_id>/remove")
+@requires("manage_webhooks")
 def remove_webhook(endpoint_id: int):
     endpoint = endpoints.get(endpoint_id)
     if endpoint is None or not endpoints.remove(endpoint_id):
         abort(404)
     _audit(audit.WEBHOOK_REMOVE, endpoint.url)
-    flash(f"Removed {endpoint.url}.", "success")
+    flash(_("Removed %(url)s.", url=endpoint.url), "success")
     return redirect(url_for("dashboard.webhooks"))
 
 
 @bp.post("/webhooks/<int:endpoint_id>/test")
+@requires("manage_webhooks")
 def test_webhook(endpoint_id: int):
     from wxauth.webhooks import testing
 
@@ -137,13 +145,22 @@ def test_webhook(endpoint_id: int):
     outcome = testing.send_test(endpoint)
     _audit(audit.WEBHOOK_TEST, f"{endpoint.url}: {outcome.status_code or outcome.error}")
     if outcome.delivered:
-        flash(f"{endpoint.url} answered HTTP {outcome.status_code} in {outcome.latency_ms} ms.", "success")
+        flash(
+            _(
+                "%(url)s answered HTTP %(status)s in %(ms)s ms.",
+                url=endpoint.url,
+                status=outcome.status_code,
+                ms=outcome.latency_ms,
+            ),
+            "success",
+        )
     else:
-        flash(f"{endpoint.url} did not accept the test event: {outcome.error}.", "error")
+        flash(_("%(url)s did not accept the test event: %(error)s.", url=endpoint.url, error=outcome.error), "error")
     return redirect(url_for("dashboard.webhooks"))
 
 
 @bp.get("/webhooks/deliveries/<int:delivery_id>")
+@requires("read")
 def delivery_page(delivery_id: int):
     row = db.session.get(WebhookDelivery, delivery_id) or abort(404)
     attempts = db.session.scalars(
@@ -168,9 +185,10 @@ def _shown_body(row: WebhookDelivery) -> str:
 
 
 @bp.post("/webhooks/deliveries/<int:delivery_id>/redeliver")
+@requires("manage_webhooks")
 def redeliver(delivery_id: int):
     if not delivery.redeliver(delivery_id):
         abort(404)
     _audit(audit.WEBHOOK_REDELIVER, f"delivery {delivery_id}")
-    flash("Queued to be sent again now.", "success")
+    flash(_("Queued to be sent again now."), "success")
     return redirect(url_for("dashboard.delivery_page", delivery_id=delivery_id))

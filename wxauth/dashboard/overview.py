@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from flask import render_template
+from flask_babel import gettext as _
 
 from wxauth.dashboard import bp, charts
 from wxauth.dashboard.formatting import operator_zone
+from wxauth.dashboard.roles import requires
 from wxauth.services import overview as figures
 
 
 @bp.get("/")
+@requires("read")
 def overview():
     data = figures.overview(operator_zone())
     days = data.days
@@ -17,25 +20,25 @@ def overview():
         "dashboard/overview/index.html",
         data=data,
         registrations_chart=charts.bar_chart(
-            "Registrations per day, last 30 days",
+            _("Registrations per day, last 30 days"),
             days,
-            charts.Series("registrations", data.registrations, "series-1"),
+            charts.Series(_("registrations"), data.registrations, "series-1"),
             height=370,
         ),
         # Failures are a few percent of logins: on one scale their line would lie flat on the
         # axis, so they get a chart of their own under the logins, on the same days.
         logins_chart=charts.line_chart(
-            "Successful logins per day, last 30 days",
+            _("Successful logins per day, last 30 days"),
             days,
-            [charts.Series("logins", data.logins, "series-1")],
+            [charts.Series(_("logins"), data.logins, "series-1")],
             height=190,
         ),
         failures_chart=charts.line_chart(
-            "Failures per day, last 30 days",
+            _("Failures per day, last 30 days"),
             days,
             [
-                charts.Series("failed logins", data.failed_logins, "series-3"),
-                charts.Series("decryption and phone failures", data.failures, "series-2"),
+                charts.Series(_("failed logins"), data.failed_logins, "series-3"),
+                charts.Series(_("decryption and phone failures"), data.failures, "series-2"),
             ],
             height=150,
         ),

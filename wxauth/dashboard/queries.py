@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, ClassVar, Iterator
 
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, literal_column, or_, select
 from werkzeug.datastructures import MultiDict
 
@@ -48,13 +49,13 @@ class Cursor:
         """The cursor in `value`; None when absent; a 400 page when it is not one of ours."""
         if not value:
             return None
-        micros, _, row_id = value.partition(".")
+        micros, _dot, row_id = value.partition(".")
         try:
             cursor = cls(EPOCH + timedelta(microseconds=int(micros)), int(row_id))
         except (ValueError, OverflowError):
             cursor = None
         if cursor is None or not 0 <= cursor.id <= MAX_ID or cursor.created_at.year > LAST_DAY.year:
-            abort(400, f"?{name}= is not a position in this list; follow the page's own links.")
+            abort(400, _("?%(name)s= is not a position in this list; follow the page's own links.", name=name))
         return cursor
 
 
@@ -115,6 +116,11 @@ def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), operator_zone()).astimezone(timezone.utc)
 
 
+def _field(name: str) -> str:
+    """The date field's name as the filter bar shows it."""
+    return {"from": _("From"), "to": _("To")}.get(name, name)
+
+
 def parse_date(value: str | None, name: str, errors: list[str]) -> date | None:
     """The day in `value` (YYYY-MM-DD); None when absent, or bad (and then `errors` says why)."""
     if not value:
@@ -122,10 +128,12 @@ def parse_date(value: str | None, name: str, errors: list[str]) -> date | None:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        errors.append(f"{name}: {value[:40]!r} is not a date; use YYYY-MM-DD.")
+        errors.append(_("%(name)s: %(value)s is not a date; use YYYY-MM-DD.", name=_field(name), value=repr(value[:40])))
         return None
     if not FIRST_DAY <= day <= LAST_DAY:
-        errors.append(f"{name}: pick a day between {FIRST_DAY} and {LAST_DAY}.")
+        errors.append(
+            _("%(name)s: pick a day between %(first)s and %(last)s.", name=_field(name), first=FIRST_DAY, last=LAST_DAY)
+        )
         return None
     return day
 
@@ -134,7 +142,7 @@ def date_range(args: MultiDict, errors: list[str]) -> tuple[date | None, date | 
     """?from= and ?to= (both inclusive); what is wrong with them goes to `errors`."""
     start, end = parse_date(args.get("from"), "from", errors), parse_date(args.get("to"), "to", errors)
     if start and end and start > end:
-        errors.append(f"from ({start}) is after to ({end}): swap them.")
+        errors.append(_("From (%(start)s) is after To (%(end)s): swap them.", start=start, end=end))
     return start, end
 
 

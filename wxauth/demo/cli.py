@@ -42,7 +42,7 @@ def demo_operator(reset: bool) -> None:
     if operator is None or password is None or not check_password_hash(operator.password_hash, password):
         password = secrets.token_urlsafe(12)
         if operator is None:
-            operators.create(DEMO_OPERATOR, password)
+            operators.create(DEMO_OPERATOR, password, role="admin")  # the sandbox shows everything
         else:
             operators.set_password(DEMO_OPERATOR, password)
         kept.parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ from wxauth.models.audit import AccountDeletion, AuditEvent, PhoneReveal
 from wxauth.models.base import Base, utcnow
 from wxauth.models.events import Failure, LoginEvent, PhoneBind
 from wxauth.models.integrations import ServiceClient, SigningKey, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from wxauth.models.operators import DashboardSession, Operator, SignInThrottle
+from wxauth.models.operators import DashboardSession, Operator, RecoveryCode, SignInThrottle
 from wxauth.models.rollups import ActivityCount, ActivityRollup, OverviewTotals
 from wxauth.models.sessions import ApiSession
 from wxauth.models.tokens import AccessToken
@@ -26,6 +26,7 @@ __all__ = [
     "PhoneBind",
     "PhoneReveal",
     "ProvisionedPhone",
+    "RecoveryCode",
     "ServiceClient",
     "SignInThrottle",
     "SigningKey",

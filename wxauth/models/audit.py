@@ -27,17 +27,25 @@ class PhoneReveal(Base):
 
 
 class AuditEvent(Base):
-    """Something an operator did that the audit must show (today: searching by a whole phone number).
+    """Something an operator did, or tried: every sign-in attempt, reveal, export, revocation,
+    deletion and change of accounts, clients, webhooks or settings (wxauth.services.audit).
 
-    Rows are only ever added: nothing in the app edits or deletes one.
+    Rows are only ever added: nothing in the app edits one, and only the retention purge
+    (`--audit-older-than`) deletes them.
     """
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_audit_events_created_at", "created_at"),
+        Index("ix_audit_events_action", "action", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     created_at: Mapped[datetime]
-    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="RESTRICT"), index=True)
+    # None for a sign-in attempt at a name no operator has.
+    operator_id: Mapped[Optional[int]] = mapped_column(ForeignKey("operators.id", ondelete="RESTRICT"), index=True)
+    # The name as the operator had it, or as it was typed at sign-in.
+    username: Mapped[Optional[str]] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
     # What it was about, never a secret and never a whole phone number (those are masked).
     detail: Mapped[Optional[str]] = mapped_column(String(256))

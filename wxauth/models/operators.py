@@ -4,12 +4,14 @@ from datetime import datetime
 from typing import Optional, cast
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wxauth.models.base import Base
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
+# From least to most allowed (wxauth.dashboard.roles says what each may do).
+ROLES = ("viewer", "support", "admin")
 
 
 class Operator(UserMixin, Base):
@@ -23,8 +25,23 @@ class Operator(UserMixin, Base):
     disabled: Mapped[bool] = mapped_column(default=False)
     # An IANA zone name; pages show every date in it.
     time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIME_ZONE)
+    # "viewer", "support" or "admin" (ROLES).
+    role: Mapped[str] = mapped_column(String(16), default="support", server_default="support")
+    # None: the deployment's WXAUTH_DASHBOARD_LOCALE.
+    locale: Mapped[Optional[str]] = mapped_column(String(16))
+    # Set for an account made with a one-time password: every page asks for a new one first.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # The TOTP secret, sealed under SECRET_KEY (wxauth.security.seal); None until enrolled.
+    mfa_secret: Mapped[Optional[str]] = mapped_column(String(256))
+    mfa_enabled_at: Mapped[Optional[datetime]]
+    # The last TOTP time step accepted: a code is good once, so a replay in its window fails.
+    mfa_last_step: Mapped[Optional[int]] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
     last_login_at: Mapped[Optional[datetime]]
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.mfa_enabled_at is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses to sign in inactive accounts
@@ -78,3 +95,17 @@ class SignInThrottle(Base):
     pending_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[Optional[datetime]]
     last_failed_at: Mapped[datetime]
+
+
+class RecoveryCode(Base):
+    """One of an operator's one-time recovery codes for the second factor, stored as its
+    SHA-256 (each code has 60 random bits: a slow hash would add nothing)."""
+
+    __tablename__ = "operator_recovery_codes"
+    __table_args__ = (Index("ix_operator_recovery_codes_operator_id", "operator_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    used_at: Mapped[Optional[datetime]]

@@ -86,11 +86,55 @@ def end(token: str | None, now: datetime | None = None) -> None:
         db.session.commit()
 
 
-def end_all(operator_id: int, now: datetime | None = None) -> int:
-    """End every live session of an operator, in the current transaction; returns how many."""
+def end_all(operator_id: int, now: datetime | None = None, keep: str | None = None) -> int:
+    """End every live session of an operator but `keep` (a token), in the current
+    transaction; returns how many."""
+    stmt = update(DashboardSession).where(DashboardSession.operator_id == operator_id, DashboardSession.ended_at.is_(None))
+    if keep:
+        stmt = stmt.where(DashboardSession.id != _key(keep))
+    return database.rowcount(db.session.execute(stmt.values(ended_at=now or utcnow())))
+
+
+def handle(session: DashboardSession) -> str:
+    """A short public name for a session (its id is the hash of its token: still not shown whole)."""
+    return session.id[:12]
+
+
+def live_for(operator_id: int, now: datetime | None = None) -> list[DashboardSession]:
+    """The operator's sessions that have not ended, idled out or outlived their maximum, newest first."""
+    now = now or utcnow()
+    config = settings.current()
+    return list(
+        db.session.scalars(
+            select(DashboardSession)
+            .where(
+                DashboardSession.operator_id == operator_id,
+                DashboardSession.ended_at.is_(None),
+                DashboardSession.last_seen_at > now - timedelta(minutes=config.dashboard_idle_minutes),
+                DashboardSession.created_at > now - timedelta(hours=config.dashboard_session_hours),
+            )
+            .order_by(DashboardSession.created_at.desc())
+        )
+    )
+
+
+def end_by_handle(operator_id: int, session_handle: str, now: datetime | None = None) -> bool:
+    """End one of the operator's own sessions by its handle; True if one was live. Commits."""
+    if len(session_handle) != 12 or not all(c in "0123456789abcdef" for c in session_handle):
+        return False
     result = db.session.execute(
         update(DashboardSession)
-        .where(DashboardSession.operator_id == operator_id, DashboardSession.ended_at.is_(None))
+        .where(
+            DashboardSession.operator_id == operator_id,
+            DashboardSession.id.startswith(session_handle, autoescape=True),
+            DashboardSession.ended_at.is_(None),
+        )
         .values(ended_at=now or utcnow())
     )
-    return database.rowcount(result)
+    db.session.commit()
+    return database.rowcount(result) > 0
+
+
+def is_current(session: DashboardSession, token: str | None) -> bool:
+    """Whether `session` is the one `token` (this browser's cookie) opens."""
+    return bool(token) and session.id == _key(token or "")

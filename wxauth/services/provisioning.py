@@ -24,7 +24,11 @@ PHONE = re.compile(r"^[0-9]{5,20}$")
 
 
 class ProvisionError(ValueError):
-    """A number that cannot be provisioned (the message says why)."""
+    """A number that cannot be provisioned (the message says why; `phone` is the number)."""
+
+    def __init__(self, message: str, phone: str = ""):
+        super().__init__(message)
+        self.phone = phone
 
 
 def refusal(app: MiniApp, phone, phone_error: AppError | None) -> AppError | None:
@@ -52,7 +56,7 @@ def normalize(phone: str) -> str:
     if digits.startswith("+86"):
         digits = digits[3:]
     if not PHONE.match(digits):
-        raise ProvisionError(f"{phone!r} is not a phone number (5 to 20 digits)")
+        raise ProvisionError(f"{phone!r} is not a phone number (5 to 20 digits)", phone)
     return digits
 
 
