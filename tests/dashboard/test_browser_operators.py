@@ -98,7 +98,14 @@ def test_each_role_walks_its_pages(page, browser, live_url, dashboard_login, api
     assert page.locator("tr[data-operator=vera] select[name=role]").input_value() == "viewer"
 
     viewer_context, viewer = _first_sign_in(browser, live_url, "vera", viewer_password)
-    for path in ("/dashboard/", "/dashboard/users", "/dashboard/logins", "/dashboard/failures", "/dashboard/audit", "/dashboard/clients"):
+    for path in (
+        "/dashboard/",
+        "/dashboard/users",
+        "/dashboard/logins",
+        "/dashboard/failures",
+        "/dashboard/audit",
+        "/dashboard/clients",
+    ):
         assert viewer.goto(path).status == 200, path
     assert viewer.locator("a[download]").count() == 0
     assert viewer.locator("nav a[href='/dashboard/operators']").count() == 0

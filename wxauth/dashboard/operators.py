@@ -51,12 +51,13 @@ def create_operator():
     if not form.validate_on_submit():
         return _render(form, error=_("Give a username and a role."), status=400)
     password = operators.one_time_password()
+    name = operators.normalize_username(form.username.data)
     try:
-        created = operators.create(form.username.data, password, role=form.role.data, must_change_password=True)
+        audit.add(current_user, audit.OPERATOR_CREATE, f"{name}: {form.role.data}", ClientInfo.from_request(request))
+        created = operators.create(name, password, role=form.role.data, must_change_password=True)
     except OperatorError as exc:
         db.session.rollback()
         return _render(form, error=operator_error(exc), status=400)
-    audit.record(current_user, audit.OPERATOR_CREATE, f"{created.username}: {created.role}", ClientInfo.from_request(request))
     # Shown on this answer only: the page that made it, never stored but as its hash.
     return _render(OperatorForm(formdata=None), created=(created.username, password))
 
