@@ -13,7 +13,7 @@ from flask import render_template, request
 from sqlalchemy import select
 
 from wxauth.dashboard import bp
-from wxauth.dashboard.csvfiles import audit_export, stream
+from wxauth.dashboard.csvfiles import export
 from wxauth.dashboard.labels import action_label
 from wxauth.dashboard.queries import Filters, choice, date_range, in_date_range, text
 from wxauth.dashboard.roles import requires
@@ -104,10 +104,7 @@ AUDIT_COLUMNS = {
 @bp.get("/audit.csv")
 @requires("export")
 def audit_csv():
-    filters = AuditFilters.parse(request.args)
-    rows = filters.rows_or_400()
-    audit_export("audit", filters)
-    return stream("audit", AUDIT_COLUMNS, rows)
+    return export("audit", AUDIT_COLUMNS, AuditFilters.parse(request.args))
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import request
 
 from wxauth.dashboard import bp
-from wxauth.dashboard.csvfiles import Columns, audit_export, stream
+from wxauth.dashboard.csvfiles import Columns, export
 from wxauth.dashboard.filters import FailureFilters, LoginFilters, UserFilters
 from wxauth.dashboard.formatting import mask_phone
 from wxauth.dashboard.labels import reason_hint
@@ -62,24 +62,18 @@ FAILURE_COLUMNS: Columns = {
 def users_csv():
     filters = UserFilters.parse(request.args)
     audit_phone_search(filters)
-    rows = filters.rows_or_400()
-    audit_export("users", filters)
-    return stream("users", USER_COLUMNS, rows)
+    return export("users", USER_COLUMNS, filters)
 
 
 @bp.get("/logins.csv")
 @requires("export")
 def logins_csv():
     filters = LoginFilters.parse(request.args)
-    rows = filters.rows_or_400()
-    audit_export("logins", filters)
-    return stream("logins", LOGIN_COLUMNS, rows)
+    return export("logins", LOGIN_COLUMNS, filters)
 
 
 @bp.get("/failures.csv")
 @requires("export")
 def failures_csv():
     filters = FailureFilters.parse(request.args)
-    rows = filters.rows_or_400()
-    audit_export("failures", filters)
-    return stream("failures", FAILURE_COLUMNS, rows)
+    return export("failures", FAILURE_COLUMNS, filters)
