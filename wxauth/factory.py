@@ -27,9 +27,21 @@ class WxAuthFlask(Flask):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from wxauth.sessions_cookie import CachedSerializerSessionInterface
+        from wxauth.sessions_cookie import DashboardSessionInterface
 
-        self.session_interface = CachedSerializerSessionInterface()
+        self.session_interface = DashboardSessionInterface()
+        self._sync: dict = {}
+
+    def ensure_sync(self, func):
+        # Flask asks, for every hook and view on every request, whether it is a coroutine
+        # function; none here changes its nature, so the answer is kept per function.
+        try:
+            return self._sync[func]
+        except KeyError:
+            sync = super().ensure_sync(func)
+            if len(self._sync) < 4096:  # hooks and views: a bounded set, unless something makes them per call
+                self._sync[func] = sync
+            return sync
 
 
 def create_app(
@@ -96,17 +108,11 @@ def register_extensions(app: Flask) -> None:
     database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
-    from wxauth.ratelimit import storage_uri
+    from wxauth import ratelimit
 
-    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config["RATELIMIT_STORAGE_URI"])
+    app.config["RATELIMIT_STORAGE_URI"] = ratelimit.storage_uri(app.config["RATELIMIT_STORAGE_URI"])
     limiter.init_app(app)
-    # Every limit here is a decorator on its view, which checks it; the extension's global
-    # hook would look for default and application limits, of which there are none, on every
-    # request (docs/scaling.md).
-    # (With WXAUTH_RATELIMIT_ENABLED=0 the extension registers no hook at all.)
-    hooks = app.before_request_funcs.get(None, [])
-    if limiter._check_request_limit in hooks:
-        hooks.remove(limiter._check_request_limit)
+    ratelimit.init_app(app)
     login_manager.init_app(app)
 
 

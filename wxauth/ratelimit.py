@@ -14,7 +14,8 @@ import threading
 import time
 from functools import lru_cache, wraps
 
-from flask import g
+from flask import Flask, g
+from flask.globals import request_ctx
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from limits import parse_many
@@ -59,6 +60,37 @@ class SweptMemoryStorage(MemoryStorage):
         while True:
             time.sleep(self.SWEEP_SECONDS)
             getattr(self, "_MemoryStorage__expire_events")()  # noqa: B009 - the base class's private method
+
+
+def init_app(app: Flask) -> None:
+    """Flask-Limiter's request hooks, only where a limit is checked.
+
+    Every limit here is a decorator on its view, which checks it. The extension's global
+    before-request hook would look for default and application limits, of which there are
+    none; its after-request hook (the X-RateLimit-* headers, deductions that wait for the
+    answer) and its teardown (resetting the request's limiter state) have work only on a
+    request whose view checked a limit. On every other request they cost a share of the
+    request (docs/scaling.md). With WXAUTH_RATELIMIT_ENABLED=0 the extension adds no hook.
+    """
+    before = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in before:
+        before.remove(limiter._check_request_limit)
+    for hooks in (app.after_request_funcs.get(None, []), app.teardown_request_funcs.get(None, [])):
+        for i, hook in enumerate(hooks):
+            if getattr(hook, "__self__", None) is limiter or limiter in getattr(hook, "args", ()):
+                hooks[i] = _where_limited(hook)
+
+
+def _where_limited(hook):
+    @wraps(hook)
+    def guarded(arg):
+        # The extension keeps a request's limiter state on the request context, made the
+        # first time a limit is checked.
+        if hasattr(request_ctx, "_limiter_request_context"):
+            return hook(arg)
+        return arg  # an after-request hook hands the response on; a teardown's result is unused
+
+    return guarded
 
 
 def storage_uri(value: str) -> str:

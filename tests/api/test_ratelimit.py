@@ -73,3 +73,18 @@ def test_memory_storage_counts_without_a_thread_per_hit(app, monkeypatch):
     assert started == ["ratelimit-sweeper"]
     with app.app_context():
         assert isinstance(limiter.storage, SweptMemoryStorage)  # what memory:// gives the app
+
+
+def test_a_limited_answer_says_its_limit_and_an_unlimited_one_says_nothing(client, sandbox, limits):
+    """The extension's after-request hook runs only where a view checked a limit."""
+    remaining = []
+    for _ in range(2):
+        code, _ = sandbox.login_code()
+        resp = client.post("/api/auth/login", json={"code": code})
+        assert resp.status_code == 200
+        assert resp.headers["X-RateLimit-Limit"] == "3"
+        remaining.append(int(resp.headers["X-RateLimit-Remaining"]))
+    assert remaining == [2, 1]
+    resp = client.get("/healthz")
+    assert resp.status_code == 200
+    assert not [h for h in resp.headers.keys() if h.startswith("X-RateLimit")]

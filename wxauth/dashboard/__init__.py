@@ -73,6 +73,9 @@ def init_app(app: Flask) -> None:
     from wxauth.dashboard.auth import load_operator
 
     login_manager.user_loader(load_operator)
+    # Operators sign in to the dashboard alone: flask-login's remember-cookie hook runs on
+    # its requests (remember_cookie below), not on every API call (docs/scaling.md).
+    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     login_manager.blueprint_login_views["dashboard"] = "dashboard.login"
     login_manager.login_message = lazy_gettext("Please sign in to see that page.")
     login_manager.login_message_category = "info"
@@ -81,6 +84,11 @@ def init_app(app: Flask) -> None:
     app.add_template_global(roles.can, "can")
     app.register_blueprint(bp)
     answer_unmatched(app, "/dashboard/", http_error)
+
+
+@bp.after_request
+def remember_cookie(response):
+    return login_manager._update_remember_cookie(response)
 
 
 @bp.before_request
