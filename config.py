@@ -132,6 +132,7 @@ class Settings:
     require_phone: bool
     log_format: Literal["json", "text"]
     log_level: str
+    log_flush_seconds: float
     metrics_token: str | None = field(repr=False)
     bench: bool  # mounts /_bench/ping, the bare endpoint bench/run measures against
     ratelimit_enabled: bool
@@ -225,7 +226,7 @@ class _Env:
             raise ConfigError(f"{name} must be {bounds}, got {value}")
         return value
 
-    def seconds(self, name: str, default: float) -> float:
+    def seconds(self, name: str, default: float, *, zero_ok: bool = False) -> float:
         raw = self.text(name)
         if not raw:
             return default
@@ -233,8 +234,11 @@ class _Env:
             value = float(raw)
         except ValueError:
             raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+        if zero_ok and value == 0:
+            return value
         if not 0 < value <= 300:
-            raise ConfigError(f"{name} must be more than 0 and at most 300 seconds, got {raw!r}")
+            lowest = "0 or more" if zero_ok else "more than 0"
+            raise ConfigError(f"{name} must be {lowest} and at most 300 seconds, got {raw!r}")
         return value
 
     def choice(self, name: str, choices: Sequence[str], default: str, *, upper: bool = False) -> Any:
@@ -366,6 +370,7 @@ def load_settings(environ: Mapping[str, str], instance_path: str | Path) -> Sett
         require_phone=env.flag("WXAUTH_REQUIRE_PHONE", default=False),
         log_format=env.choice("WXAUTH_LOG_FORMAT", ("json", "text"), "text" if sandbox else "json"),
         log_level=env.choice("WXAUTH_LOG_LEVEL", LOG_LEVELS, "INFO", upper=True),
+        log_flush_seconds=env.seconds("WXAUTH_LOG_FLUSH_SECONDS", 0.5, zero_ok=True),
         metrics_token=env.text("WXAUTH_METRICS_TOKEN") or None,
         bench=env.flag("WXAUTH_BENCH", default=False),
         ratelimit_enabled=env.flag("WXAUTH_RATELIMIT_ENABLED", default=True),

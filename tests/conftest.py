@@ -37,6 +37,9 @@ TEST_ENV = {
     # Tests read the dashboard's English text; tests/dashboard/test_translations.py reads
     # the Chinese (the deployment's default) too.
     "WXAUTH_DASHBOARD_LOCALE": "en",
+    # Tests read a request's log line right after it; tests/test_requestlog.py checks the
+    # batched writing of production.
+    "WXAUTH_LOG_FLUSH_SECONDS": "0",
 }
 
 

@@ -61,3 +61,51 @@ def test_other_lines_of_a_request_carry_its_id(app, caplog):
         request.environ[ENVIRON_KEY] = "trace-abcdefghij"
         record = logging.getLogger("wxauth.test").makeRecord("wxauth.test", logging.WARNING, __file__, 1, "hello", (), None)
         assert json.loads(JSONFormatter().format(record))["request_id"] == "trace-abcdefghij"
+
+
+def test_in_production_lines_are_written_in_batches_with_their_request_time(app_env, caplog):
+    """WXAUTH_LOG_FLUSH_SECONDS > 0: the request notes its line; the writer logs it soon after."""
+    import time
+
+    from wxauth.factory import create_app
+
+    batched = create_app({"TESTING": True}, environ={**app_env, "WXAUTH_LOG_FLUSH_SECONDS": "0.2"})
+    client = batched.test_client()
+    with caplog.at_level(logging.INFO, logger="wxauth.request"):
+        before = time.time()
+        resp = client.get("/healthz")
+        assert not [r for r in caplog.records if r.name == "wxauth.request"]  # noted, not yet written
+        deadline = time.monotonic() + 5
+        while not [r for r in caplog.records if r.name == "wxauth.request"] and time.monotonic() < deadline:
+            time.sleep(0.02)
+    (record,) = [r for r in caplog.records if r.name == "wxauth.request"]
+    line = json.loads(JSONFormatter().format(record))
+    assert line["path"] == "/healthz" and line["request_id"] == resp.headers["X-Request-ID"]
+    assert before <= record.created < before + 0.2  # the request's time, not the writer's
+
+
+def test_noted_lines_are_written_at_exit(tmp_path):
+    """A worker that stops normally (gunicorn's graceful stop) writes what it noted."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "from wxauth.factory import create_app\napp = create_app()\nassert app.test_client().get('/healthz').status_code == 200\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(root),
+        "WXAUTH_SANDBOX": "1",
+        "WXAUTH_LOG_FORMAT": "json",
+        "WXAUTH_LOG_FLUSH_SECONDS": "60",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        "WXAUTH_SANDBOX_DB": str(tmp_path / "sandbox.sqlite3"),
+        "SECRET_KEY": "k" * 48,
+    }
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=root, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [json.loads(x) for x in done.stderr.splitlines() if x.startswith("{")]
+    assert [x["path"] for x in lines if x["logger"] == "wxauth.request"] == ["/healthz"]

@@ -71,9 +71,11 @@ def create_app(
         app.config.update(config)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(loaded.database_url)
 
+    # WSGI middleware, innermost first: the request log and the shared headers read the
+    # client address and scheme that ProxyFix, outside them, has set from a trusted proxy.
     register_logging(app, loaded)
-    register_proxy_fix(app, loaded)
     register_headers(app)
+    register_proxy_fix(app, loaded)
     register_extensions(app)
     register_wechat(app, loaded)
     register_blueprints(app, loaded)
@@ -86,7 +88,7 @@ def register_logging(app: Flask, settings: Settings) -> None:
     from wxauth.logs import configure
 
     configure(settings.log_level, settings.log_format)
-    requestlog.init_app(app)
+    requestlog.init_app(app, settings.log_flush_seconds)
 
 
 def register_proxy_fix(app: Flask, settings: Settings) -> None:

@@ -12,10 +12,14 @@ objects, and every request pays for them (docs/scaling.md).
 
 from __future__ import annotations
 
+import atexit
+import collections
 import json
 import logging
+import os
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable
 
@@ -63,10 +67,23 @@ StartResponse = Callable[..., Callable[[bytes], object]]
 
 
 class RequestLog:
-    """The request id and the request's log line, around the app."""
+    """The request id and the request's log line, around the app.
 
-    def __init__(self, wsgi_app: Callable[[dict, StartResponse], Iterable[bytes]]) -> None:
+    With `flush_seconds` (WXAUTH_LOG_FLUSH_SECONDS) above 0, the request only notes what
+    its line says; a writer thread turns the notes into log records and hands them to the
+    logger in batches, at most that long after the request, and at exit. Made one per
+    request, each between the server's and the kernel's work, a line cost about a quarter
+    of a bare request; made in a batch, a fraction of that (docs/scaling.md). Each line keeps
+    its request's time. A kill -9 loses at most the last `flush_seconds` of request lines;
+    what a request did is in the database, not in its line.
+    """
+
+    def __init__(self, wsgi_app: Callable[[dict, StartResponse], Iterable[bytes]], flush_seconds: float = 0.0) -> None:
         self.wsgi_app = wsgi_app
+        self.flush_seconds = flush_seconds
+        self._noted: collections.deque[tuple] = collections.deque()
+        self._writer_pid: int | None = None
+        self._writer_lock = threading.Lock()
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -79,33 +96,67 @@ class RequestLog:
         def start(status: str, headers: list[tuple[str, str]], exc_info=None):
             headers.append(("X-Request-ID", request_id))
             if log.isEnabledFor(logging.INFO):
-                self.log_line(environ, status, started)
+                note = (
+                    time.time(),
+                    environ.get("REQUEST_METHOD", ""),
+                    environ.get("PATH_INFO") or "",
+                    status,
+                    round((time.perf_counter() - started) * 1000, 1),
+                    request_id,
+                    environ.get("REMOTE_ADDR"),
+                )
+                if self.flush_seconds > 0:
+                    self._noted.append(note)
+                    if self._writer_pid != os.getpid():
+                        self._start_writer()
+                else:
+                    self._log(note)
             return start_response(status, headers, exc_info)
 
         return self.wsgi_app(environ, start)
 
+    def write_noted(self) -> None:
+        """Log every line noted so far (the writer's batch; also at exit)."""
+        noted = self._noted
+        while noted:
+            try:
+                self._log(noted.popleft())
+            except IndexError:  # another thread took the last one
+                return
+            except Exception:  # noqa: BLE001, S112 - a failing filter or handler loses its line, not the writer
+                continue
+
+    def _start_writer(self) -> None:
+        with self._writer_lock:
+            if self._writer_pid == os.getpid():
+                return
+            if self._writer_pid is not None:
+                self._noted.clear()  # a forked child: what the parent noted, the parent writes
+            self._writer_pid = os.getpid()
+            atexit.register(self.write_noted)
+            threading.Thread(target=self._write_every, name="request-log-writer", daemon=True).start()
+
+    def _write_every(self) -> None:
+        while True:
+            time.sleep(self.flush_seconds)
+            self.write_noted()
+
     @staticmethod
-    def log_line(environ: dict, status: str, started: float) -> None:
+    def _log(note: tuple) -> None:
+        created, method, raw_path, status, duration_ms, request_id, ip = note
         # As werkzeug decodes it for request.path.
-        path = "/" + (environ.get("PATH_INFO") or "").encode("latin-1").decode("utf-8", "replace").lstrip("/")
+        path = "/" + raw_path.encode("latin-1").decode("utf-8", "replace").lstrip("/")
         if path.startswith("/static/"):
             return
-        method = environ.get("REQUEST_METHOD", "")
         code = int(status[:3])
-        duration_ms = round((time.perf_counter() - started) * 1000, 1)
-        fields = {
-            "method": method,
-            "path": path,
-            "status": code,
-            "duration_ms": duration_ms,
-            "request_id": environ[ENVIRON_KEY],
-            "ip": environ.get("REMOTE_ADDR"),
-        }
+        fields = {"method": method, "path": path, "status": code, "duration_ms": duration_ms, "request_id": request_id, "ip": ip}
         # The record made directly and handed to the logger's filters and handlers, as
         # log.info would, minus the caller lookup (a stack walk) that this line never shows.
         args = (method, path, code, duration_ms)
-        log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, "%s %s %s %.1fms", args, None, extra={"fields": fields}))
+        record = log.makeRecord(log.name, logging.INFO, __file__, 0, "%s %s %s %.1fms", args, None, extra={"fields": fields})
+        record.created, record.msecs = created, (created - int(created)) * 1000
+        log.handle(record)
 
 
-def init_app(app: Flask) -> None:
-    app.wsgi_app = RequestLog(app.wsgi_app)  # type: ignore[method-assign]
+def init_app(app: Flask, flush_seconds: float = 0.0) -> None:
+    app.wsgi_app = RequestLog(app.wsgi_app, flush_seconds)  # type: ignore[method-assign]
