@@ -85,6 +85,16 @@ def app(app_env):
     server.shutdown()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _request_lines_written():
+    """Apps built with production's batched request log (WXAUTH_LOG_FLUSH_SECONDS > 0)
+    write what they noted while pytest still holds the stream their lines go to."""
+    yield
+    from wxauth import requestlog
+
+    requestlog.write_all_noted()
+
+
 @pytest.fixture(autouse=True)
 def _clean_state(request):
     """Empty tables and a fresh sandbox after every test that touched the app."""

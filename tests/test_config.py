@@ -72,6 +72,8 @@ def test_bad_environments_refuse_to_start(tmp_path, env):
         ({**REAL, "WXAUTH_RATELIMIT_LOGIN": "lots"}, "WXAUTH_RATELIMIT_LOGIN"),
         ({**REAL, "WXAUTH_LOG_LEVEL": "chatty"}, "WXAUTH_LOG_LEVEL"),
         ({**REAL, "WXAUTH_LOG_FORMAT": "xml"}, "WXAUTH_LOG_FORMAT"),
+        ({**REAL, "WXAUTH_LOG_FLUSH_SECONDS": "-1"}, "WXAUTH_LOG_FLUSH_SECONDS"),
+        ({**REAL, "WXAUTH_LOG_FLUSH_SECONDS": "often"}, "WXAUTH_LOG_FLUSH_SECONDS"),
         ({**REAL, "WXAUTH_REQUIRE_PHONE": "sometimes"}, "WXAUTH_REQUIRE_PHONE"),
         ({**REAL, "WXAUTH_DASHBOARD_IDLE_MINUTES": "0"}, "WXAUTH_DASHBOARD_IDLE_MINUTES"),
         ({**REAL, "SECRET_KEY": "k" * 31}, "at least 32"),
@@ -83,6 +85,12 @@ def test_bad_environments_refuse_to_start(tmp_path, env):
 def test_each_bad_value_is_a_config_error_that_names_it(tmp_path, env, variable):
     with pytest.raises(ConfigError, match=variable):
         load_settings(env, tmp_path)
+
+
+def test_request_lines_are_batched_unless_told_otherwise(tmp_path):
+    assert load_settings(REAL, tmp_path).log_flush_seconds == 0.5
+    assert load_settings({**REAL, "WXAUTH_LOG_FLUSH_SECONDS": "0"}, tmp_path).log_flush_seconds == 0
+    assert load_settings({**REAL, "WXAUTH_LOG_FLUSH_SECONDS": "2"}, tmp_path).log_flush_seconds == 2
 
 
 def test_a_secret_key_of_the_length_asked_for_is_accepted(tmp_path):

@@ -21,6 +21,7 @@ import random
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 
 from flask import Flask, has_request_context, request
@@ -133,7 +134,7 @@ class RequestLog:
             if self._writer_pid is not None:
                 self._noted.clear()  # a forked child: what the parent noted, the parent writes
             self._writer_pid = os.getpid()
-            atexit.register(self.write_noted)
+            _writing.add(self)
             threading.Thread(target=self._write_every, name="request-log-writer", daemon=True).start()
 
     def _write_every(self) -> None:
@@ -156,6 +157,16 @@ class RequestLog:
         record = log.makeRecord(log.name, logging.INFO, __file__, 0, "%s %s %s %.1fms", args, None, extra={"fields": fields})
         record.created, record.msecs = created, (created - int(created)) * 1000
         log.handle(record)
+
+
+_writing: weakref.WeakSet[RequestLog] = weakref.WeakSet()
+
+
+@atexit.register
+def write_all_noted() -> None:
+    """Log what every request log of this process has noted (at exit, and after a test run)."""
+    for request_log in list(_writing):
+        request_log.write_noted()
 
 
 def init_app(app: Flask, flush_seconds: float = 0.0) -> None:
