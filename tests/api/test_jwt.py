@@ -178,3 +178,32 @@ def test_every_bearer_endpoint_accepts_a_jwt(jwt_mode, api, client, sandbox):
     assert_error(client.get("/api/me", headers=auth), 401, "invalid_token")
     other = api.login()
     assert client.delete("/api/me", headers=other.headers).status_code == 200
+
+
+def test_a_key_another_instance_just_wrote_verifies_at_once(jwt_mode, api, client, app):
+    """Even right after this process met a made-up kid: the cause of a flaky kit test, where
+    two workers' first logins each created a key and a reload had just run."""
+    session = api.login()
+    claims = json.loads(jwt.utils.base64url_decode(session.token.split(".")[1]))
+    with app.app_context():
+        signer = signing_keys.signer()
+    made_up = jwt.encode(claims, signer.key, algorithm="EdDSA", headers={"kid": "no-such-kid"})
+    assert_error(client.get("/api/me", headers={"Authorization": f"Bearer {made_up}"}), 401, "invalid_token")
+    with app.app_context():
+        kid = signing_keys._create()  # another instance's key, behind this process's back
+        db.session.commit()
+        other = signing_keys._private(db.session.get(SigningKey, kid))
+        db.session.commit()
+    token = jwt.encode(claims, other, algorithm="EdDSA", headers={"kid": kid})
+    assert client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    # A retired key past the window verifies nothing.
+    with app.app_context():
+        long_ago = utcnow() - timedelta(seconds=900) - signing_keys.JWKS_GRACE - timedelta(seconds=1)
+        kid2 = signing_keys._create()
+        db.session.flush()
+        db.session.execute(update(SigningKey).where(SigningKey.kid == kid2).values(retired_at=long_ago))
+        db.session.commit()
+        old = signing_keys._private(db.session.get(SigningKey, kid2))
+        db.session.commit()
+    stale = jwt.encode(claims, old, algorithm="EdDSA", headers={"kid": kid2})
+    assert_error(client.get("/api/me", headers={"Authorization": f"Bearer {stale}"}), 401, "invalid_token")

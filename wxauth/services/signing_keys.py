@@ -31,8 +31,6 @@ ALG = "EdDSA"
 PURPOSE = "jwt-signing-key"
 SIGNER_CACHE = 60.0  # seconds a process keeps signing with the key it loaded
 JWKS_GRACE = timedelta(seconds=2 * SIGNER_CACHE)
-# An unknown kid reloads the public keys at most this often (garbage kids cost no query storm).
-RELOAD_EVERY = 5.0
 
 
 @dataclass(frozen=True)
@@ -48,7 +46,6 @@ class _Ring:
         self.lock = threading.Lock()
         self.signer: tuple[float, Signer] | None = None
         self.public: dict[str, Ed25519PublicKey] = {}
-        self.reloaded_at = float("-inf")
 
 
 _ring = _Ring()
@@ -82,17 +79,27 @@ def signer() -> Signer:
 
 
 def public_key(kid: str) -> Ed25519PublicKey | None:
-    """The public key `kid` of the JWKS window, or None."""
+    """The public key `kid` of the JWKS window, or None.
+
+    A kid this process has not seen is looked up by itself: another instance's new key
+    (a rotation, or two workers' first logins each creating one) must verify at once. A
+    reload of every key at most once in a while refused such a token when a reload had
+    just run before its key was written. A made-up kid costs that one lookup by primary
+    key, what an opaque token costs on every request.
+    """
     ring = _ring
     key = ring.public.get(kid)
-    if key is not None or time.monotonic() - ring.reloaded_at < RELOAD_EVERY:
+    if key is not None:
         return key
-    with ring.lock:
-        ring.reloaded_at = time.monotonic()
-        for row in _published():
-            ring.public[row.kid] = OKPAlgorithm.from_jwk(row.public_jwk)  # type: ignore[assignment]
-        db.session.commit()
-        return ring.public.get(kid)
+    query = select(SigningKey).where(
+        SigningKey.kid == kid, or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > _oldest_published())
+    )
+    row = db.session.scalars(query).first()
+    db.session.commit()
+    if row is None:
+        return None
+    key = ring.public[kid] = OKPAlgorithm.from_jwk(row.public_jwk)  # type: ignore[assignment]
+    return key
 
 
 def rotate() -> str:
@@ -119,9 +126,13 @@ def listed() -> list[SigningKey]:
     return list(rows)
 
 
+def _oldest_published():
+    """Keys retired after this are still published: a token they signed may be unexpired."""
+    return utcnow() - timedelta(seconds=settings.current().jwt_ttl) - JWKS_GRACE
+
+
 def _published() -> list[SigningKey]:
-    oldest = utcnow() - timedelta(seconds=settings.current().jwt_ttl) - JWKS_GRACE
-    query = select(SigningKey).where(or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > oldest))
+    query = select(SigningKey).where(or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > _oldest_published()))
     return list(db.session.scalars(query.order_by(SigningKey.created_at.desc())).all())
 
 
