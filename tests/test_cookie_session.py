@@ -21,7 +21,13 @@ def test_api_answers_set_no_cookie_and_ignore_one(app, client, sandbox):
     resp = client.post("/api/auth/login", json={"code": code})
     assert resp.status_code == 200
     assert "Set-Cookie" not in resp.headers and "Cookie" not in resp.headers.get("Vary", "")
-    # A dashboard cookie sent to the API is not read, and not refreshed or cleared.
-    client.set_cookie(app.config["SESSION_COOKIE_NAME"], "forged.value.sig")
+    # A valid dashboard cookie sent to the API is not read, and not refreshed or cleared.
+    cookie = app.session_interface.get_signing_serializer(app).dumps({"locale": "en"})
+    header = {"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={cookie}"}
+    with app.test_request_context("/api/me", headers=header):
+        assert session.get("locale") is None
+    with app.test_request_context("/dashboard/", headers=header):
+        assert session.get("locale") == "en"
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
     resp = client.get("/healthz")
     assert resp.status_code == 200 and "Set-Cookie" not in resp.headers

@@ -73,8 +73,8 @@ class RequestLog:
     With `flush_seconds` (WXAUTH_LOG_FLUSH_SECONDS) above 0, the request only notes what
     its line says; a writer thread turns the notes into log records and hands them to the
     logger in batches, at most that long after the request, and at exit. Made one per
-    request, each between the server's and the kernel's work, a line cost about a quarter
-    of a bare request; made in a batch, a fraction of that (docs/scaling.md). Each line keeps
+    request, each between the server's and the kernel's work, a line was a large share of
+    a bare request; made in a batch, it costs a fraction of that (docs/scaling.md). Each line keeps
     its request's time. A kill -9 loses at most the last `flush_seconds` of request lines;
     what a request did is in the database, not in its line.
     """

@@ -100,4 +100,4 @@ def init_app(app: Flask) -> None:
     event.listen(db.session, "after_commit", _after_commit)
     event.listen(db.session, "after_soft_rollback", lambda session, previous: _after_rollback(session))
     if app.extensions[SETTINGS].webhook_delivery == "app" and not app.testing:
-        app.before_request(lambda: None if _started_in == os.getpid() else ensure_started(app))
+        app.before_request(lambda: ensure_started(app))
