@@ -1,6 +1,10 @@
 """HTTP client for WeChat's server API.
 
-One pooled `requests.Session` per app. Every call is bounded in total time (retries
+One pooled `requests.Session` per app, which settles where a call goes (its adapter's
+connection pool, a proxy from the environment, the CA bundle); the call itself is sent on
+that pool by urllib3, beneath requests, because requests' per-call work (preparing,
+merging settings, building its Response) cost more than the rest of a login's exchange
+with WeChat (docs/scaling.md). Every call is bounded in total time (retries
 included); `-1` and 5xx answers and connection failures get one retry with a short
 backoff, because WeChat did not process those requests. A read timeout is never retried:
 WeChat may already have consumed the single-use code. Nothing here logs a query string,
@@ -11,15 +15,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json as jsonlib
 import logging
-import os
 import time
 from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any
+from typing import Any, cast
+from urllib.parse import urlencode, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, ProtocolError, ReadTimeoutError
 
 from config import MiniApp
 from wxauth.metrics import WECHAT_CALLS, WECHAT_SECONDS
@@ -66,27 +73,13 @@ class WeChatClient:
         self.base_url = base_url
         self.total_timeout = total_timeout
         self.http = requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
-        self.http.mount("https://", adapter)
-        self.http.mount("http://", adapter)
+        self.adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+        self.http.mount("https://", self.adapter)
+        self.http.mount("http://", self.adapter)
         self.http.headers["User-Agent"] = "wxauth"
-        # requests looks up proxy settings in the environment on every call (a third of a
-        # login's client-side CPU in a profile); only pay for that when a proxy is configured.
-        self.http.trust_env = any(
-            os.environ.get(v)
-            for v in (
-                "HTTPS_PROXY",
-                "https_proxy",
-                "HTTP_PROXY",
-                "http_proxy",
-                "ALL_PROXY",
-                "all_proxy",
-                "REQUESTS_CA_BUNDLE",
-                "CURL_CA_BUNDLE",
-            )
-        )
         # WeChat's answers carry no cookies we need; a cookie jar shared across threads is noise.
         self.http.cookies.set_policy(_NoCookies())
+        self._routes: dict[str, _Route] = {}
 
     def base(self) -> str:
         """The API base, fixed when the app was built (never taken from a request)."""
@@ -177,43 +170,35 @@ class WeChatClient:
 
     def _attempts(self, method: str, path: str, *, params: dict | None, json: Any, total: float) -> dict:
         deadline = time.monotonic() + total
-        url = self.base() + path
         for attempt in (1, 2):
             remaining = deadline - time.monotonic()
             if remaining <= 0.05:
                 raise WeChatUnavailable("timed out", path)
             started = time.monotonic()
             try:
-                resp = self.http.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json,
-                    timeout=(min(CONNECT_TIMEOUT, remaining), remaining),
-                    allow_redirects=False,
-                )
-            except requests.exceptions.ConnectTimeout:
+                status, body = self._send(method, path, params, json, min(CONNECT_TIMEOUT, remaining), remaining)
+            except NewConnectionError:  # refused, unreachable, unresolvable: never sent
+                retryable, reason = True, "connection failed"
+            except ConnectTimeoutError:
                 retryable, reason = True, "connect timeout"
-            except requests.exceptions.ReadTimeout:
+            except ReadTimeoutError:
                 log.warning("wechat %s: read timeout after %.0f ms", path, (time.monotonic() - started) * 1000)
                 raise WeChatUnavailable("timed out", path) from None
-            except requests.exceptions.ConnectionError as exc:
-                # A reset after the request was sent may have consumed the code; only a
-                # refused or unreachable connection is safe to retry.
-                retryable = _never_sent(exc)
-                reason = "connection failed" if retryable else "connection reset"
-            except requests.exceptions.RequestException as exc:
-                # The message of a requests exception contains the URL with its query string.
+            except ProtocolError:
+                # A reset after the request was sent may have consumed the code: not retried.
+                retryable, reason = False, "connection reset"
+            except HTTPError as exc:
+                # urllib3's messages may contain the URL with its query string.
                 log.warning("wechat %s: %s", path, type(exc).__name__)
                 raise WeChatUnavailable("request failed", path) from None
             else:
                 elapsed = (time.monotonic() - started) * 1000
-                if resp.status_code >= 500:
-                    log.warning("wechat %s: HTTP %s in %.0f ms (attempt %d)", path, resp.status_code, elapsed, attempt)
+                if status >= 500:
+                    log.warning("wechat %s: HTTP %s in %.0f ms (attempt %d)", path, status, elapsed, attempt)
                     if attempt == 1 and self._backoff(deadline):
                         continue
-                    raise WeChatUnavailable(f"HTTP {resp.status_code}", path, http_status=resp.status_code)
-                data = _parse(resp, path)
+                    raise WeChatUnavailable(f"HTTP {status}", path, http_status=status)
+                data = _parse(status, body, path)
                 errcode = _errcode(data)
                 if errcode == 0:
                     log.debug("wechat %s: ok in %.0f ms", path, elapsed)  # the request log line has the timing
@@ -228,6 +213,58 @@ class WeChatClient:
             raise WeChatUnavailable(reason, path)
         raise AssertionError("unreachable")
 
+    def _send(
+        self, method: str, path: str, params: dict | None, json: Any, connect_timeout: float, read_timeout: float
+    ) -> tuple[int, bytes]:
+        """One HTTP exchange on the pool requests chose for the API base: (status, body), or urllib3's error."""
+        base = self.base()
+        route = self._routes.get(base) or self._route(base)
+        target = route.prefix + path
+        if params:
+            target += "?" + urlencode(params)
+        headers = dict(route.headers)
+        body = None
+        if json is not None:
+            body = jsonlib.dumps(json, allow_nan=False).encode()
+            headers["Content-Type"] = "application/json"
+        pool = cast(
+            urllib3.HTTPConnectionPool,
+            self.adapter.get_connection_with_tls_context(route.request, route.verify, proxies=route.proxies),
+        )
+        resp = pool.urlopen(
+            method,
+            target,
+            body=body,
+            headers=headers,
+            retries=False,
+            redirect=False,
+            assert_same_host=False,
+            timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
+            preload_content=True,
+        )
+        return resp.status, resp.data
+
+    def _route(self, base_url: str) -> _Route:
+        # What requests decides for every call to this base, decided once: the proxy and
+        # CA bundle from the environment (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE…), the headers.
+        settings = self.http.merge_environment_settings(base_url, {}, None, None, None)
+        proxies = dict(settings["proxies"])
+        headers = {"User-Agent": str(self.http.headers["User-Agent"]), "Accept": "application/json"}
+        proxy = requests.utils.select_proxy(base_url, proxies) or ""
+        proxied_http = bool(proxy) and urlsplit(base_url).scheme == "http" and not proxy.lower().startswith("socks")
+        if proxied_http:
+            headers.update(self.adapter.proxy_headers(proxy))
+        route = _Route(
+            request=requests.Request("GET", base_url).prepare(),
+            verify=settings["verify"],
+            proxies=proxies,
+            # An HTTP proxy is sent the whole URL; a server (or a CONNECT tunnel) its path.
+            prefix=base_url if proxied_http else urlsplit(base_url).path,
+            headers=headers,
+        )
+        self._routes[base_url] = route
+        return route
+
     @staticmethod
     def _backoff(deadline: float) -> bool:
         if deadline - time.monotonic() <= RETRY_BACKOFF + 0.5:
@@ -236,18 +273,13 @@ class WeChatClient:
         return True
 
 
-def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:
-    text = repr(exc.args)
-    return any(s in text for s in ("NewConnectionError", "Connection refused", "Name or service not known", "No route to host"))
-
-
-def _parse(resp: requests.Response, path: str) -> dict:
-    if resp.status_code != 200:
-        raise WeChatUnavailable(f"HTTP {resp.status_code}", path, status=502, http_status=resp.status_code)
+def _parse(status: int, body: bytes, path: str) -> dict:
+    if status != 200:
+        raise WeChatUnavailable(f"HTTP {status}", path, status=502, http_status=status)
     try:
-        data = resp.json()
+        data = jsonlib.loads(body)
     except ValueError:
-        log.warning("wechat %s: answer is not JSON (%d bytes)", path, len(resp.content))
+        log.warning("wechat %s: answer is not JSON (%d bytes)", path, len(body))
         raise WeChatUnavailable("answer is not JSON", path, status=502) from None
     if not isinstance(data, dict):
         raise WeChatUnavailable("answer is not a JSON object", path, status=502)
@@ -272,6 +304,15 @@ def _token_result(data: dict, path: str) -> AccessTokenResult:
     if not isinstance(token, str) or not token or not isinstance(expires_in, int) or isinstance(expires_in, bool):
         raise WeChatUnavailable("answer without access_token/expires_in", path, status=502)
     return AccessTokenResult(token, expires_in)
+
+
+@dataclass(frozen=True)
+class _Route:
+    request: requests.PreparedRequest
+    verify: Any
+    proxies: dict
+    prefix: str
+    headers: dict
 
 
 class _NoCookies(DefaultCookiePolicy):
