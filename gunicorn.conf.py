@@ -34,7 +34,7 @@ def post_worker_init(worker):
 
     app = getattr(worker, "wsgi", None)
     if hasattr(app, "extensions"):
-        dispatcher.ensure_started(app)
+        dispatcher.start_in_worker(app)
 
 
 def child_exit(server, worker):

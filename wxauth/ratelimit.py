@@ -13,8 +13,9 @@ import os
 import threading
 import time
 from functools import lru_cache, wraps
+from typing import Any
 
-from flask import Flask, g
+from flask import Flask, after_this_request, current_app, g
 from flask.globals import request_ctx
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -63,34 +64,50 @@ class SweptMemoryStorage(MemoryStorage):
 
 
 def init_app(app: Flask) -> None:
-    """Flask-Limiter's request hooks, only where a limit is checked.
+    """Flask-Limiter's request hooks, only on requests that check a limit.
 
     Every limit here is a decorator on its view, which checks it. The extension's global
     before-request hook would look for default and application limits, of which there are
     none; its after-request hook (the X-RateLimit-* headers, deductions that wait for the
-    answer) and its teardown (resetting the request's limiter state) have work only on a
-    request whose view checked a limit. On every other request they cost a share of the
-    request (docs/scaling.md). With WXAUTH_RATELIMIT_ENABLED=0 the extension adds no hook.
+    answer) has work only on a request whose view checked a limit, and its teardown resets
+    state kept on the request's context, which ends with the request anyway. On every
+    other request they cost a share of the request (docs/scaling.md), so the limited views
+    add the after-request hook to their own request (`_limited`) and the global ones go.
+    With WXAUTH_RATELIMIT_ENABLED=0 the extension adds no hook.
     """
-    before = app.before_request_funcs.get(None, [])
-    if limiter._check_request_limit in before:
-        before.remove(limiter._check_request_limit)
-    for hooks in (app.after_request_funcs.get(None, []), app.teardown_request_funcs.get(None, [])):
-        for i, hook in enumerate(hooks):
-            if getattr(hook, "__self__", None) is limiter or limiter in getattr(hook, "args", ()):
-                hooks[i] = _where_limited(hook)
+
+    def extensions(hook) -> bool:
+        return getattr(hook, "__self__", None) is limiter or limiter in getattr(hook, "args", ())
+
+    app.extensions[_HEADERS_HOOK] = next((h for h in app.after_request_funcs.get(None, []) if extensions(h)), None)
+    registries: tuple[dict[Any, list[Any]], ...] = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
+    for registry in registries:
+        registry.get(None, [])[:] = [hook for hook in registry.get(None, []) if not extensions(hook)]
 
 
-def _where_limited(hook):
-    @wraps(hook)
-    def guarded(arg):
-        # The extension keeps a request's limiter state on the request context, made the
-        # first time a limit is checked.
-        if hasattr(request_ctx, "_limiter_request_context"):
-            return hook(arg)
-        return arg  # an after-request hook hands the response on; a teardown's result is unused
+_HEADERS_HOOK = "wxauth.ratelimit_after_request"
+_HOOKED = "_wxauth_ratelimit_hooked"
 
-    return guarded
+
+def _limited(decorator):
+    """`decorator` (a Flask-Limiter limit), and the extension's after-request hook on the
+    request, once, however many limits the view stacks."""
+
+    def decorate(view):
+        limited = decorator(view)
+
+        @wraps(limited)
+        def wrapper(*args, **kwargs):
+            if not hasattr(request_ctx, _HOOKED):  # the outermost of the view's limits
+                setattr(request_ctx, _HOOKED, True)
+                hook = current_app.extensions.get(_HEADERS_HOOK)
+                if hook is not None:
+                    after_this_request(hook)
+            return limited(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def storage_uri(value: str) -> str:
@@ -111,22 +128,24 @@ def by_user() -> str:
 # Applied to the API views (see wxauth/api/auth.py). The phone limits are checked after the
 # token is verified, so they can key on the user; each successful getuserphonenumber costs
 # the mini-program's owner money.
-login_per_ip = limiter.limit(limit_from("ratelimit_login"), key_func=get_remote_address)
-phone_per_ip = limiter.limit(limit_from("ratelimit_phone"), key_func=get_remote_address)
-phone_per_user = limiter.limit(limit_from("ratelimit_phone_user"), key_func=by_user)
+login_per_ip = _limited(limiter.limit(limit_from("ratelimit_login"), key_func=get_remote_address))
+phone_per_ip = _limited(limiter.limit(limit_from("ratelimit_phone"), key_func=get_remote_address))
+phone_per_user = _limited(limiter.limit(limit_from("ratelimit_phone_user"), key_func=by_user))
 # An export reads every row about the person: a few an hour is plenty.
-export_per_user = limiter.limit(limit_from("ratelimit_export"), key_func=by_user)
-dashboard_login_per_ip = limiter.limit(limit_from("ratelimit_dashboard_login"), key_func=get_remote_address, methods=["POST"])
+export_per_user = _limited(limiter.limit(limit_from("ratelimit_export"), key_func=by_user))
+dashboard_login_per_ip = _limited(
+    limiter.limit(limit_from("ratelimit_dashboard_login"), key_func=get_remote_address, methods=["POST"])
+)
 
 
 def per_ip(limit: str):
     """Limit a view per client IP, e.g. `@per_ip("30/minute")` (limits' syntax); over it, 429 rate_limited."""
-    return limiter.limit(limit, key_func=get_remote_address)
+    return _limited(limiter.limit(limit, key_func=get_remote_address))
 
 
 def per_user(limit: str):
     """Limit a view per signed-in user; put it under `@token_required`."""
-    return limiter.limit(limit, key_func=by_user)
+    return _limited(limiter.limit(limit, key_func=by_user))
 
 
 def by_operator() -> str:

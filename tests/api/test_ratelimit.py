@@ -88,3 +88,17 @@ def test_a_limited_answer_says_its_limit_and_an_unlimited_one_says_nothing(clien
     resp = client.get("/healthz")
     assert resp.status_code == 200
     assert not [h for h in resp.headers.keys() if h.startswith("X-RateLimit")]
+
+
+def test_stacked_limits_answer_one_set_of_headers(api, sandbox, limits, override_settings):
+    """The phone view checks two limits (per IP, per user): the after-request hook runs once."""
+    override_settings(ratelimit_login="100/minute")
+    user = api.login()
+    resp = api.post("/api/auth/phone", user, json={"code": sandbox.phone_code(user.openid)})
+    assert resp.status_code == 200
+    assert len(resp.headers.getlist("X-RateLimit-Limit")) == 1
+    assert len(resp.headers.getlist("X-RateLimit-Remaining")) == 1
+    resp = api.post("/api/auth/phone", user, json={"code": sandbox.phone_code(user.openid)})
+    resp = api.post("/api/auth/phone", user, json={"code": sandbox.phone_code(user.openid)})
+    assert_error(resp, 429, "rate_limited")
+    assert len(resp.headers.getlist("Retry-After")) == 1

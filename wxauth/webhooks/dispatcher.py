@@ -85,6 +85,14 @@ def ensure_started(app: Flask) -> None:
         threading.Thread(target=run_forever, args=(app,), name="webhook-delivery", daemon=True).start()
 
 
+def start_in_worker(app: Flask) -> None:
+    """Start the delivery thread from the server's worker start-up (gunicorn.conf.py), which
+    leaves the first-request hook nothing to do: it goes, and no request pays for it."""
+    ensure_started(app)
+    hooks = app.before_request_funcs.get(None, [])
+    hooks[:] = [f for f in hooks if getattr(f, "__name__", "") != "start_with_first_request"]
+
+
 def _after_commit(session) -> None:
     if session.info.pop(PENDING_FLAG, False):
         wake()
@@ -100,4 +108,8 @@ def init_app(app: Flask) -> None:
     event.listen(db.session, "after_commit", _after_commit)
     event.listen(db.session, "after_soft_rollback", lambda session, previous: _after_rollback(session))
     if app.extensions[SETTINGS].webhook_delivery == "app" and not app.testing:
-        app.before_request(lambda: ensure_started(app))
+
+        def start_with_first_request() -> None:
+            ensure_started(app)
+
+        app.before_request(start_with_first_request)
