@@ -109,3 +109,44 @@ def test_noted_lines_are_written_at_exit(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     lines = [json.loads(x) for x in done.stderr.splitlines() if x.startswith("{")]
     assert [x["path"] for x in lines if x["logger"] == "wxauth.request"] == ["/healthz"]
+
+
+def test_a_batch_of_lines_is_one_write_and_other_threads_are_not_held(monkeypatch):
+    """The writer's batch reaches wxauth's stderr handler as one write; a line another thread
+    logs meanwhile is written at once, on its own."""
+    import threading
+    import time
+
+    from wxauth.logs import configure
+    from wxauth.requestlog import RequestLog
+
+    class Stream:
+        def __init__(self):
+            self.writes = []
+
+        def write(self, text):
+            self.writes.append(text)
+
+        def flush(self):
+            pass
+
+    configure("INFO", "json")
+    (handler,) = [h for h in logging.getLogger("wxauth").handlers if getattr(h, "wxauth", False)]
+    stream = Stream()
+    monkeypatch.setattr(handler, "stream", stream)
+    request_log = RequestLog(lambda environ, start_response: [], flush_seconds=60)
+    request_log._noted.extend((time.time(), "GET", f"/n{i}", "200 OK", 1.0, f"rid-{i:08d}", "127.0.0.1") for i in range(3))
+    other = threading.Thread(target=lambda: logging.getLogger("wxauth.test").warning("from another thread"))
+    real_log = request_log._log
+
+    def log_and_let_another_thread_log(note):
+        real_log(note)
+        if note[2] == "/n0":
+            other.start()
+            other.join()
+
+    monkeypatch.setattr(request_log, "_log", log_and_let_another_thread_log)
+    request_log.write_noted()
+    assert [json.loads(w)["message"] for w in stream.writes[:1]] == ["from another thread"]
+    (batch,) = stream.writes[1:]
+    assert [json.loads(line)["path"] for line in batch.splitlines()] == ["/n0", "/n1", "/n2"]

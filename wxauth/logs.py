@@ -3,8 +3,11 @@ of WeChat calls, tokens or session keys; a last-resort filter masks the obvious 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import threading
+from collections.abc import Iterator
 
 # Any parameter whose name ends in one of these (access_token, refresh_token, js_code,
 # phoneCode, client_secret…), and credentials after an Authorization-like scheme.
@@ -44,9 +47,58 @@ class TextFormatter(logging.Formatter):
 
 
 class _Handler(logging.StreamHandler):
-    """wxauth's own stderr handler: configure() finds it again instead of adding another."""
+    """wxauth's own stderr handler: configure() finds it again instead of adding another.
+
+    Within `lines_held()`, a thread's lines are kept and written in one write at its end:
+    the request log's writer hands over its lines a batch at a time (wxauth/requestlog.py),
+    and a write per line, each its own system call on a line-buffered stderr, was the
+    largest part of what a line cost there.
+    """
 
     wxauth = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._held = threading.local()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        held = getattr(self._held, "lines", None)
+        if held is None:
+            super().emit(record)
+            return
+        try:
+            held.append(self.format(record) + self.terminator)
+        except Exception:  # noqa: BLE001 - as StreamHandler.emit: logging never raises into its caller
+            self.handleError(record)
+
+    def hold(self) -> None:
+        self._held.lines = []
+
+    def write_held(self) -> None:
+        lines, self._held.lines = getattr(self._held, "lines", None), None
+        if not lines:
+            return
+        self.acquire()
+        try:
+            # A stream that fails loses these lines, as emit loses its one; never the writer thread.
+            with contextlib.suppress(Exception):
+                self.stream.write("".join(lines))
+                self.flush()
+        finally:
+            self.release()
+
+
+@contextlib.contextmanager
+def lines_held() -> Iterator[None]:
+    """Within, this thread's lines to wxauth's stderr handler are written in one write at the end."""
+    handlers = [h for h in logging.getLogger("wxauth").handlers if isinstance(h, _Handler)]
+    for handler in handlers:
+        handler.hold()
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.write_held()
 
 
 def configure(level: str, log_format: str) -> None:

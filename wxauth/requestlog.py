@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import atexit
 import collections
-import json
 import logging
 import os
 import random
@@ -25,6 +24,9 @@ import weakref
 from collections.abc import Callable, Iterable
 
 from flask import Flask, has_request_context, request
+
+from wxauth.json import dumps
+from wxauth.logs import lines_held
 
 log = logging.getLogger("wxauth.request")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -59,7 +61,7 @@ class JSONFormatter(logging.Formatter):
                 entry["request_id"] = request_id
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        return dumps(entry)
 
 
 JSONFormatter.converter = time.gmtime
@@ -102,13 +104,13 @@ class RequestLog:
                     environ.get("REQUEST_METHOD", ""),
                     environ.get("PATH_INFO") or "",
                     status,
-                    round((time.perf_counter() - started) * 1000, 1),
+                    time.perf_counter() - started,
                     request_id,
                     environ.get("REMOTE_ADDR"),
                 )
                 if self.flush_seconds > 0:
                     self._noted.append(note)
-                    if self._writer_pid != os.getpid():
+                    if self._writer_pid != _pid:
                         self._start_writer()
                 else:
                     self._log(note)
@@ -119,21 +121,22 @@ class RequestLog:
     def write_noted(self) -> None:
         """Log every line noted so far (the writer's batch; also at exit)."""
         noted = self._noted
-        while noted:
-            try:
-                self._log(noted.popleft())
-            except IndexError:  # another thread took the last one
-                return
-            except Exception:  # noqa: BLE001, S112 - a failing filter or handler loses its line, not the writer
-                continue
+        with lines_held():
+            while noted:
+                try:
+                    self._log(noted.popleft())
+                except IndexError:  # another thread took the last one
+                    return
+                except Exception:  # noqa: BLE001, S112 - a failing filter or handler loses its line, not the writer
+                    continue
 
     def _start_writer(self) -> None:
         with self._writer_lock:
-            if self._writer_pid == os.getpid():
+            if self._writer_pid == _pid:
                 return
             if self._writer_pid is not None:
                 self._noted.clear()  # a forked child: what the parent noted, the parent writes
-            self._writer_pid = os.getpid()
+            self._writer_pid = _pid
             _writing.add(self)
             threading.Thread(target=self._write_every, name="request-log-writer", daemon=True).start()
 
@@ -144,7 +147,8 @@ class RequestLog:
 
     @staticmethod
     def _log(note: tuple) -> None:
-        created, method, raw_path, status, duration_ms, request_id, ip = note
+        created, method, raw_path, status, seconds, request_id, ip = note
+        duration_ms = round(seconds * 1000, 1)
         # As werkzeug decodes it for request.path.
         path = "/" + raw_path.encode("latin-1").decode("utf-8", "replace").lstrip("/")
         if path.startswith("/static/"):
@@ -160,6 +164,17 @@ class RequestLog:
 
 
 _writing: weakref.WeakSet[RequestLog] = weakref.WeakSet()
+# This process's id, kept current in forked children: a request compares it with its
+# writer's without a system call.
+_pid = os.getpid()
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 @atexit.register
