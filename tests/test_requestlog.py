@@ -65,6 +65,7 @@ def test_other_lines_of_a_request_carry_its_id(app, caplog):
 
 def test_in_production_lines_are_written_in_batches_with_their_request_time(app_env, caplog):
     """WXAUTH_LOG_FLUSH_SECONDS > 0: the request notes its line; the writer logs it soon after."""
+    import os
     import time
 
     from wxauth.factory import create_app
@@ -82,6 +83,11 @@ def test_in_production_lines_are_written_in_batches_with_their_request_time(app_
     line = json.loads(JSONFormatter().format(record))
     assert line["path"] == "/healthz" and line["request_id"] == resp.headers["X-Request-ID"]
     assert before <= record.created < before + 0.2  # the request's time, not the writer's
+    # Otherwise a record as log.info would make it in the writer thread.
+    assert record.levelname == "INFO" and record.process == os.getpid() and record.module == "requestlog"
+    assert record.getMessage() == f"GET /healthz 200 {line['duration_ms']:.1f}ms"
+    now = logging.getLogger("wxauth.test").makeRecord("wxauth.test", logging.INFO, __file__, 0, "", (), None)
+    assert abs((now.relativeCreated - record.relativeCreated) - (now.created - record.created) * 1000) < 1
 
 
 def test_noted_lines_are_written_at_exit(tmp_path):
@@ -139,8 +145,8 @@ def test_a_batch_of_lines_is_one_write_and_other_threads_are_not_held(monkeypatc
     other = threading.Thread(target=lambda: logging.getLogger("wxauth.test").warning("from another thread"))
     real_log = request_log._log
 
-    def log_and_let_another_thread_log(note):
-        real_log(note)
+    def log_and_let_another_thread_log(note, *args):
+        real_log(note, *args)
         if note[2] == "/n0":
             other.start()
             other.join()

@@ -121,10 +121,11 @@ class RequestLog:
     def write_noted(self) -> None:
         """Log every line noted so far (the writer's batch; also at exit)."""
         noted = self._noted
+        template = _template()
         with lines_held():
             while noted:
                 try:
-                    self._log(noted.popleft())
+                    self._log(noted.popleft(), template)
                 except IndexError:  # another thread took the last one
                     return
                 except Exception:  # noqa: BLE001, S112 - a failing filter or handler loses its line, not the writer
@@ -146,7 +147,7 @@ class RequestLog:
             self.write_noted()
 
     @staticmethod
-    def _log(note: tuple) -> None:
+    def _log(note: tuple, template: dict | None = None) -> None:
         created, method, raw_path, status, seconds, request_id, ip = note
         duration_ms = round(seconds * 1000, 1)
         # As werkzeug decodes it for request.path.
@@ -154,13 +155,30 @@ class RequestLog:
         if path.startswith("/static/"):
             return
         code = int(status[:3])
-        fields = {"method": method, "path": path, "status": code, "duration_ms": duration_ms, "request_id": request_id, "ip": ip}
         # The record made directly and handed to the logger's filters and handlers, as
-        # log.info would, minus the caller lookup (a stack walk) that this line never shows.
-        args = (method, path, code, duration_ms)
-        record = log.makeRecord(log.name, logging.INFO, __file__, 0, "%s %s %s %.1fms", args, None, extra={"fields": fields})
-        record.created, record.msecs = created, (created - int(created)) * 1000
+        # log.info would, minus the caller lookup (a stack walk) that this line never shows:
+        # a copy of the template, which says what LogRecord's constructor would (the
+        # process, the thread, this file), with the line's own message, fields and time.
+        attributes = dict(template or _template())
+        attributes["msg"] = f"{method} {path} {code} {duration_ms:.1f}ms"
+        attributes["fields"] = {
+            "method": method,
+            "path": path,
+            "status": code,
+            "duration_ms": duration_ms,
+            "request_id": request_id,
+            "ip": ip,
+        }
+        attributes["relativeCreated"] += (created - attributes["created"]) * 1000
+        attributes["created"], attributes["msecs"] = created, (created - int(created)) * 1000
+        record = logging.LogRecord.__new__(logging.LogRecord)
+        record.__dict__.update(attributes)
         log.handle(record)
+
+
+def _template() -> dict:
+    """The attributes of an INFO record of the request logger, made now, in this thread."""
+    return log.makeRecord(log.name, logging.INFO, __file__, 0, "", (), None).__dict__
 
 
 _writing: weakref.WeakSet[RequestLog] = weakref.WeakSet()
