@@ -117,3 +117,30 @@ def test_the_one_statement_is_served_from_the_statement_cache(app):
     statement = login_writes._statement(tuple(rows.changes), tuple(rows.session), tuple(rows.event))
     assert statement._generate_cache_key() is not None
     assert login_writes._statement(tuple(rows.changes), tuple(rows.session), tuple(rows.event)) is statement
+
+
+def test_a_returning_login_is_short_enough_for_psycopg_to_keep_it_parsed(app, client, sandbox, monkeypatch):
+    """psycopg parses a statement's placeholders on every execution unless it is at most
+    MAX_CACHED_STATEMENT_LENGTH bytes with at most MAX_CACHED_STATEMENT_PARAMS parameters;
+    a returning user's login statement must stay within both."""
+    from psycopg import _queries
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only: the one statement")
+    code, openid = sandbox.login_code()
+    assert client.post("/api/auth/login", json={"code": code}).status_code == 200
+    converted = []
+    real_convert = _queries.PostgresQuery.convert
+
+    def convert(self, query, vars):
+        if vars is not None and b"api_sessions" in (query if isinstance(query, bytes) else str(query).encode()):
+            converted.append((len(self._ensure_bytes(query)), len(vars)))
+        return real_convert(self, query, vars)
+
+    monkeypatch.setattr(_queries.PostgresQuery, "convert", convert)
+    code, _ = sandbox.login_code(openid)
+    assert client.post("/api/auth/login", json={"code": code}).status_code == 200
+    ((length, params),) = converted
+    assert length <= _queries.MAX_CACHED_STATEMENT_LENGTH
+    assert params <= _queries.MAX_CACHED_STATEMENT_PARAMS

@@ -30,7 +30,6 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
-    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql
@@ -260,7 +259,9 @@ def _build_statement(changed: tuple[str, ...], session_columns: tuple[str, ...],
         .returning(*_returned())
         .cte("ins")
     )
-    user = union_all(select(*updated.c), select(*inserted.c)).cte("u")
+    # The row either returned, by position (both return _returned(), in one order): the
+    # statement stays short enough for psycopg to keep its parsed form (docs/scaling.md).
+    user = text("SELECT * FROM upd UNION ALL SELECT * FROM ins").columns(*_returned()).cte("u")
 
     session = {c: param("s", sessions, c) for c in session_columns}
     session["user_id"] = user.c.id
@@ -284,5 +285,9 @@ def _build_statement(changed: tuple[str, ...], session_columns: tuple[str, ...],
     for w in webhooks:
         written_events = written_events + select(func.count()).select_from(w).scalar_subquery()
     return select(*(user.c[c] for c in USER_COLUMNS), written_events.label(WEBHOOK_EVENTS)).add_cte(
-        session_insert, event_insert, *webhooks
+        updated,
+        inserted,
+        session_insert,
+        event_insert,
+        *webhooks,  # in this order: each sees those before it
     )
