@@ -27,8 +27,11 @@ def engine_options(database_url: str) -> dict:
         # every checkout as pool_pre_ping does: that round trip is a large share of a short
         # request (docs/scaling.md).
         "pool_pre_ping": False,
-        "pool_size": 10,
-        "max_overflow": 20,
+        # Up to 30 per process, each kept once opened: an overflow connection is closed when
+        # returned and opened again by the next burst, a PostgreSQL backend started and
+        # stopped per burst (docs/scaling.md).
+        "pool_size": 30,
+        "max_overflow": 0,
         # Fail fast when the database is away: a 503 within seconds, not a hung worker
         # (2 s is libpq's smallest connect timeout).
         "pool_timeout": 2,
