@@ -6,12 +6,13 @@ Threaded workers, because a login spends most of its time waiting on WeChat's ro
 and a waiting thread costs no CPU, where a sync worker would sit idle for it. Two processes
 use both cores; 32 threads each leave room for the logins waiting on WeChat at once, and
 each process's database pool (wxauth/database.py) covers the threads that reach the
-database. Why these numbers: docs/scaling.md, "Why the code is as it is". bench/run
-measures exactly this configuration.
+database. The worker is gunicorn's threaded one, except that it shares a burst of new
+connections with the other worker (wxauth/gunicorn_worker.py). Why these numbers:
+docs/scaling.md, "Why the code is as it is". bench/run measures exactly this configuration.
 """
 
 bind = "127.0.0.1:8000"  # behind nginx; set GUNICORN_CMD_ARGS="--bind 0.0.0.0:8000" to expose
-worker_class = "gthread"
+worker_class = "wxauth.gunicorn_worker.SharingThreadWorker"
 workers = 2
 threads = 32
 

@@ -33,8 +33,6 @@ def start(env: dict, port: int) -> subprocess.Popen:
             "app:app",
             "-b",
             f"127.0.0.1:{port}",
-            "-k",
-            "gthread",
             "-w",
             "2",
             "--threads",

@@ -124,8 +124,6 @@ class ServerProcess:
             f"127.0.0.1:{self.port}",
             "-w",
             str(self.workers),
-            "-k",
-            "gthread",
             "--threads",
             str(self.threads),
             "--log-level",
