@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = """
 import os
 import wxauth.gunicorn_worker
-wxauth.gunicorn_worker.PAUSE = 1.0
+wxauth.gunicorn_worker.PAUSE = 3.0
 
 def app(environ, start_response):
     body = str(os.getpid()).encode()
@@ -74,7 +74,6 @@ def server(tmp_path):
                     seen.add(_ask(sock, close=True))
             except OSError:
                 time.sleep(0.1)
-        time.sleep(1.5)  # any pause the start-up requests began is over
         yield port
     finally:
         proc.terminate()
@@ -96,7 +95,7 @@ def test_a_burst_of_keep_alive_connections_is_split_evenly_between_the_workers(s
                 sock.close()
         assert sorted(pids.values()) == [THREADS, THREADS], pids
         assert again == pids
-        time.sleep(1.5)  # the pauses end and the closed connections are let go
+        time.sleep(0.5)  # the workers see the connections close
 
 
 @pytest.mark.slow
@@ -112,3 +111,22 @@ def test_connections_beyond_every_workers_share_are_still_taken(server):
             sock.close()
     assert sum(pids.values()) == 2 * THREADS + 3 and len(pids) == 2, pids
     assert waited < 10, waited
+
+
+@pytest.mark.slow
+def test_a_worker_accepts_again_as_soon_as_a_connection_it_held_closes(server):
+    # Clients that close their connections must not wait out a pause: each close makes room.
+    conns = [socket.create_connection(("127.0.0.1", server), timeout=10) for _ in range(2 * THREADS)]
+    try:
+        pids = collections.Counter(_ask(sock) for sock in conns)  # both workers take their share and pause
+        for sock in conns:
+            _ask(sock, close=True)
+    finally:
+        for sock in conns:
+            sock.close()
+    assert sorted(pids.values()) == [THREADS, THREADS], pids
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", server), timeout=10) as sock:
+        _ask(sock)
+    # well inside the 3 s pause the burst began
+    assert time.monotonic() - started < 1.5
