@@ -156,3 +156,100 @@ def test_a_batch_of_lines_is_one_write_and_other_threads_are_not_held(monkeypatc
     assert [json.loads(w)["message"] for w in stream.writes[:1]] == ["from another thread"]
     (batch,) = stream.writes[1:]
     assert [json.loads(line)["path"] for line in batch.splitlines()] == ["/n0", "/n1", "/n2"]
+
+
+class _Stream:
+    def __init__(self):
+        self.writes = []
+
+    def write(self, text):
+        self.writes.append(text)
+
+    def flush(self):
+        pass
+
+
+def _notes():
+    import time
+
+    now = time.time()
+    return [
+        (now, "GET", "/api/me", "200 OK", 0.0123, "rid-00000001", "10.0.0.1"),
+        # WSGI hands the path over as latin-1 text: this is 用户 in UTF-8.
+        (now + 0.5, "POST", "/api/\u00e7\u0094\u00a8\u00e6\u0088\u00b7", "404 NOT FOUND", 0.2, "rid-00000002", None),
+        (now + 1, "GET", "/static/app.css", "200 OK", 0.001, "rid-00000003", "10.0.0.1"),
+        (now + 2, "GET", "/api/x/access_token=abcdef123", "401 UNAUTHORIZED", 0.004, "rid-00000004", "10.0.0.2"),
+    ]
+
+
+def _batch(monkeypatch, root_handlers):
+    from wxauth.logs import configure
+    from wxauth.requestlog import RequestLog
+
+    configure("INFO", "json")
+    (handler,) = [h for h in logging.getLogger("wxauth").handlers if getattr(h, "wxauth", False)]
+    stream = _Stream()
+    monkeypatch.setattr(handler, "stream", stream)
+    monkeypatch.setattr(logging.root, "handlers", root_handlers)
+    request_log = RequestLog(lambda environ, start_response: [], flush_seconds=60)
+    request_log._noted.extend(_notes())
+    request_log.write_noted()
+    (batch,) = stream.writes
+    return batch
+
+
+def test_lines_made_without_records_are_the_lines_records_make(monkeypatch):
+    """With wxauth's JSON handler the only place request lines go, the writer makes the lines
+    itself; they say exactly what the records' lines say (time, redaction, decoding, skips)."""
+    from wxauth import requestlog
+
+    seen = []
+
+    class Seen(logging.Handler):
+        def emit(self, record):
+            seen.append(record.name)
+
+    with monkeypatch.context() as m:
+        m.setattr(requestlog.RequestLog, "_log", staticmethod(lambda *args: seen.append("a record")))
+        direct = _batch(m, [])
+    assert seen == []
+    through_records = _batch(monkeypatch, [Seen()])
+    assert seen == ["wxauth.request"] * 3
+    assert direct == through_records
+    lines = [json.loads(x) for x in direct.splitlines()]
+    assert [x["path"] for x in lines] == ["/api/me", "/api/用户", "/api/x/access_token=abcdef123"]
+    assert lines[2]["message"] == "GET /api/x/access_token=*** 401 4.0ms"
+    assert lines[0]["ts"].endswith("Z") and lines[1]["status"] == 404 and lines[1]["ip"] is None
+
+
+def test_lines_go_through_records_when_anything_else_would_see_them(monkeypatch):
+    """Another handler, a filter, a text format: the request line is a record again."""
+    from wxauth.logs import configure
+    from wxauth.requestlog import _sole_json_handler
+
+    monkeypatch.setattr(logging.root, "handlers", [])
+    configure("INFO", "json")
+    assert _sole_json_handler() is not None
+    request_logger, ours = logging.getLogger("wxauth.request"), logging.getLogger("wxauth")
+    for logger, attribute, value in (
+        (request_logger, "filters", [logging.Filter("x")]),
+        (request_logger, "handlers", [logging.NullHandler()]),
+        (ours, "filters", [logging.Filter("x")]),
+        (ours, "handlers", [*ours.handlers, logging.NullHandler()]),
+        (logging.root, "handlers", [logging.NullHandler()]),
+    ):
+        with monkeypatch.context() as m:
+            m.setattr(logger, attribute, value)
+            assert _sole_json_handler() is None, (logger.name, attribute)
+    (handler,) = ours.handlers
+    with monkeypatch.context() as m:
+        m.setattr(handler, "filters", [*handler.filters, logging.Filter("x")])
+        assert _sole_json_handler() is None
+    with monkeypatch.context() as m:
+        m.setattr(handler, "level", logging.WARNING)
+        assert _sole_json_handler() is None
+    configure("INFO", "text")
+    try:
+        assert _sole_json_handler() is None
+    finally:
+        configure("INFO", "json")

@@ -26,13 +26,18 @@ def escape_controls(text: str) -> str:
     return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
 
 
+def redact_message(message: str) -> str:
+    """A log message with secrets masked (RedactingFilter's work, for a line made without a record)."""
+    lowered = message.lower()
+    if "=" not in message and "bearer" not in lowered and "basic" not in lowered:
+        return message  # neither a parameter nor a credential: the one request line most records are
+    return redact(message)
+
+
 class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        lowered = message.lower()
-        if "=" not in message and "bearer" not in lowered and "basic" not in lowered:
-            return True  # neither a parameter nor a credential: the one request line most records are
-        redacted = redact(message)
+        redacted = redact_message(message)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
@@ -46,7 +51,7 @@ class TextFormatter(logging.Formatter):
         return super().formatMessage(record)
 
 
-class _Handler(logging.StreamHandler):
+class StderrHandler(logging.StreamHandler):
     """wxauth's own stderr handler: configure() finds it again instead of adding another.
 
     Within `lines_held()`, a thread's lines are kept and written in one write at its end:
@@ -76,22 +81,30 @@ class _Handler(logging.StreamHandler):
 
     def write_held(self) -> None:
         lines, self._held.lines = getattr(self._held, "lines", None), None
-        if not lines:
-            return
+        if lines:
+            self.write_text("".join(lines))
+
+    def write_text(self, text: str) -> None:
         self.acquire()
         try:
             # A stream that fails loses these lines, as emit loses its one; never the writer thread.
             with contextlib.suppress(Exception):
-                self.stream.write("".join(lines))
+                self.stream.write(text)
                 self.flush()
         finally:
             self.release()
 
 
+def write_lines(handler: StderrHandler, lines: list[str]) -> None:
+    """Formatted lines to wxauth's stderr handler, in one write."""
+    if lines:
+        handler.write_text(handler.terminator.join(lines) + handler.terminator)
+
+
 @contextlib.contextmanager
 def lines_held() -> Iterator[None]:
     """Within, this thread's lines to wxauth's stderr handler are written in one write at the end."""
-    handlers = [h for h in logging.getLogger("wxauth").handlers if isinstance(h, _Handler)]
+    handlers = [h for h in logging.getLogger("wxauth").handlers if isinstance(h, StderrHandler)]
     for handler in handlers:
         handler.hold()
     try:
@@ -107,13 +120,13 @@ def configure(level: str, log_format: str) -> None:
 
     logger = logging.getLogger("wxauth")
     logger.setLevel(level)
-    if not any(isinstance(h, _Handler) for h in logger.handlers):
-        ours = _Handler()
+    if not any(isinstance(h, StderrHandler) for h in logger.handlers):
+        ours = StderrHandler()
         ours.addFilter(RedactingFilter())
         logger.addHandler(ours)
     formatter = JSONFormatter() if log_format == "json" else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logger.handlers:
-        if isinstance(handler, _Handler):
+        if isinstance(handler, StderrHandler):
             handler.setFormatter(formatter)
     # Loggers that print whole URLs: werkzeug's access log (the sandbox's WeChat endpoints
     # receive appid/secret/js_code in the query, as WeChat does) and urllib3 at DEBUG

@@ -22,11 +22,12 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable
+from typing import cast
 
 from flask import Flask, has_request_context, request
 
 from wxauth.json import dumps
-from wxauth.logs import lines_held
+from wxauth.logs import RedactingFilter, StderrHandler, lines_held, redact_message, write_lines
 
 log = logging.getLogger("wxauth.request")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -40,21 +41,19 @@ def current_request_id() -> str | None:
 class JSONFormatter(logging.Formatter):
     _second: tuple[int, str] = (-1, "")
 
-    def _timestamp(self, record: logging.LogRecord) -> str:
+    def _timestamp(self, created: float) -> str:
         # strftime once a second, not once a line.
-        second = int(record.created)
+        second = int(created)
         if self._second[0] != second:
             self._second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
-        return f"{self._second[1]}.{int(record.msecs):03d}Z"
+        return f"{self._second[1]}.{int((created - second) * 1000):03d}Z"
+
+    def entry(self, created: float, level: str, logger: str, message: str, fields: dict) -> dict:
+        """What a line says, before any request id or exception is added."""
+        return {"ts": self._timestamp(created), "level": level, "logger": logger, "message": message, **fields}
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "ts": self._timestamp(record),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        entry.update(getattr(record, "fields", {}))
+        entry = self.entry(record.created, record.levelname, record.name, record.getMessage(), getattr(record, "fields", {}))
         if "request_id" not in entry:
             request_id = current_request_id()
             if request_id:
@@ -76,9 +75,11 @@ class RequestLog:
     its line says; a writer thread turns the notes into log records and hands them to the
     logger in batches, at most that long after the request, and at exit. Made one per
     request, each between the server's and the kernel's work, a line was a large share of
-    a bare request; made in a batch, it costs a fraction of that (docs/scaling.md). Each line keeps
-    its request's time. A kill -9 loses at most the last `flush_seconds` of request lines;
-    what a request did is in the database, not in its line.
+    a bare request; made in a batch, it costs a fraction of that (docs/scaling.md). When
+    wxauth's JSON handler is all a record would meet (production's configuration), the
+    writer makes the same lines without the records. Each line keeps its request's time.
+    A kill -9 loses at most the last `flush_seconds` of request lines; what a request did
+    is in the database, not in its line.
     """
 
     def __init__(self, wsgi_app: Callable[[dict, StartResponse], Iterable[bytes]], flush_seconds: float = 0.0) -> None:
@@ -121,6 +122,10 @@ class RequestLog:
     def write_noted(self) -> None:
         """Log every line noted so far (the writer's batch; also at exit)."""
         noted = self._noted
+        handler = _sole_json_handler()
+        if handler is not None:
+            self._write_direct(handler)
+            return
         template = _template()
         with lines_held():
             while noted:
@@ -146,34 +151,73 @@ class RequestLog:
             time.sleep(self.flush_seconds)
             self.write_noted()
 
+    def _write_direct(self, handler: StderrHandler) -> None:
+        """The batch as `_log` would have the handler write it, made without the records
+        that nothing but this handler would see: a record was most of a line's cost."""
+        noted = self._noted
+        formatter = cast(JSONFormatter, handler.formatter)  # _sole_json_handler checked it
+        lines = []
+        while noted:
+            try:
+                line = _line(noted.popleft())
+                if line is not None:
+                    created, message, fields = line
+                    lines.append(dumps(formatter.entry(created, "INFO", log.name, redact_message(message), fields)))
+            except IndexError:  # another thread took the last one
+                break
+            except Exception:  # noqa: BLE001, S112 - as in write_noted: a bad note loses its line
+                continue
+        write_lines(handler, lines)
+
     @staticmethod
     def _log(note: tuple, template: dict | None = None) -> None:
-        created, method, raw_path, status, seconds, request_id, ip = note
-        duration_ms = round(seconds * 1000, 1)
-        # As werkzeug decodes it for request.path.
-        path = "/" + raw_path.encode("latin-1").decode("utf-8", "replace").lstrip("/")
-        if path.startswith("/static/"):
+        line = _line(note)
+        if line is None:
             return
-        code = int(status[:3])
+        created, message, fields = line
         # The record made directly and handed to the logger's filters and handlers, as
         # log.info would, minus the caller lookup (a stack walk) that this line never shows:
         # a copy of the template, which says what LogRecord's constructor would (the
         # process, the thread, this file), with the line's own message, fields and time.
         attributes = dict(template or _template())
-        attributes["msg"] = f"{method} {path} {code} {duration_ms:.1f}ms"
-        attributes["fields"] = {
-            "method": method,
-            "path": path,
-            "status": code,
-            "duration_ms": duration_ms,
-            "request_id": request_id,
-            "ip": ip,
-        }
+        attributes["msg"] = message
+        attributes["fields"] = fields
         attributes["relativeCreated"] += (created - attributes["created"]) * 1000
         attributes["created"], attributes["msecs"] = created, (created - int(created)) * 1000
         record = logging.LogRecord.__new__(logging.LogRecord)
         record.__dict__.update(attributes)
         log.handle(record)
+
+
+def _line(note: tuple) -> tuple[float, str, dict] | None:
+    """A noted request's time, message and fields; None for a line not logged (static files)."""
+    created, method, raw_path, status, seconds, request_id, ip = note
+    duration_ms = round(seconds * 1000, 1)
+    # As werkzeug decodes it for request.path.
+    path = "/" + raw_path.encode("latin-1").decode("utf-8", "replace").lstrip("/")
+    if path.startswith("/static/"):
+        return None
+    code = int(status[:3])
+    fields = {"method": method, "path": path, "status": code, "duration_ms": duration_ms, "request_id": request_id, "ip": ip}
+    return created, f"{method} {path} {code} {duration_ms:.1f}ms", fields
+
+
+def _sole_json_handler() -> StderrHandler | None:
+    """wxauth's own JSON stderr handler, when it is all that a request line's record would
+    meet: no other handler or filter on the way, and none but the redaction on it."""
+    ours = log.parent
+    if log.filters or log.handlers or not log.propagate or ours is None or ours.name != "wxauth" or ours.filters:
+        return None
+    if ours.propagate and logging.root.handlers:
+        return None
+    if len(ours.handlers) != 1:
+        return None
+    (handler,) = ours.handlers
+    if not isinstance(handler, StderrHandler) or handler.level > logging.INFO or type(handler.formatter) is not JSONFormatter:
+        return None
+    if any(type(f) is not RedactingFilter for f in handler.filters):
+        return None
+    return handler
 
 
 def _template() -> dict:
