@@ -117,6 +117,17 @@ def test_noted_lines_are_written_at_exit(tmp_path):
     assert [x["path"] for x in lines if x["logger"] == "wxauth.request"] == ["/healthz"]
 
 
+class _Stream:
+    def __init__(self):
+        self.writes = []
+
+    def write(self, text):
+        self.writes.append(text)
+
+    def flush(self):
+        pass
+
+
 def test_a_batch_of_lines_is_one_write_and_other_threads_are_not_held(monkeypatch):
     """The writer's batch reaches wxauth's stderr handler as one write; a line another thread
     logs meanwhile is written at once, on its own."""
@@ -126,19 +137,9 @@ def test_a_batch_of_lines_is_one_write_and_other_threads_are_not_held(monkeypatc
     from wxauth.logs import configure
     from wxauth.requestlog import RequestLog
 
-    class Stream:
-        def __init__(self):
-            self.writes = []
-
-        def write(self, text):
-            self.writes.append(text)
-
-        def flush(self):
-            pass
-
     configure("INFO", "json")
     (handler,) = [h for h in logging.getLogger("wxauth").handlers if getattr(h, "wxauth", False)]
-    stream = Stream()
+    stream = _Stream()
     monkeypatch.setattr(handler, "stream", stream)
     request_log = RequestLog(lambda environ, start_response: [], flush_seconds=60)
     request_log._noted.extend((time.time(), "GET", f"/n{i}", "200 OK", 1.0, f"rid-{i:08d}", "127.0.0.1") for i in range(3))
@@ -156,17 +157,6 @@ def test_a_batch_of_lines_is_one_write_and_other_threads_are_not_held(monkeypatc
     assert [json.loads(w)["message"] for w in stream.writes[:1]] == ["from another thread"]
     (batch,) = stream.writes[1:]
     assert [json.loads(line)["path"] for line in batch.splitlines()] == ["/n0", "/n1", "/n2"]
-
-
-class _Stream:
-    def __init__(self):
-        self.writes = []
-
-    def write(self, text):
-        self.writes.append(text)
-
-    def flush(self):
-        pass
 
 
 def _notes():
