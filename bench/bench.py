@@ -177,7 +177,7 @@ def integrations(plan: Plan) -> dict:
         url = database(backend)
         seed.migrate(url)
         seed.seed_pool(url, plan.returning)
-        say(f"== {backend}: logins by configuration, {plan.peer_rounds} alternating rounds")
+        say(f"== {backend}: logins by configuration, {plan.peer_rounds} rounds in rotated order")
         rounds = []
         names = list(LOGIN_CONFIGS)
         for n in range(plan.peer_rounds):

@@ -84,6 +84,11 @@ class StderrHandler(logging.StreamHandler):
         if lines:
             self.write_text("".join(lines))
 
+    def write_lines(self, lines: list[str]) -> None:
+        """Lines formatted elsewhere (without their terminator), in one write."""
+        if lines:
+            self.write_text(self.terminator.join(lines) + self.terminator)
+
     def write_text(self, text: str) -> None:
         self.acquire()
         try:
@@ -93,12 +98,6 @@ class StderrHandler(logging.StreamHandler):
                 self.flush()
         finally:
             self.release()
-
-
-def write_lines(handler: StderrHandler, lines: list[str]) -> None:
-    """Formatted lines to wxauth's stderr handler, in one write."""
-    if lines:
-        handler.write_text(handler.terminator.join(lines) + handler.terminator)
 
 
 @contextlib.contextmanager

@@ -27,7 +27,7 @@ from typing import cast
 from flask import Flask, has_request_context, request
 
 from wxauth.json import dumps
-from wxauth.logs import RedactingFilter, StderrHandler, lines_held, redact_message, write_lines
+from wxauth.logs import RedactingFilter, StderrHandler, lines_held, redact_message
 
 log = logging.getLogger("wxauth.request")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -167,7 +167,7 @@ class RequestLog:
                 break
             except Exception:  # noqa: BLE001, S112 - as in write_noted: a bad note loses its line
                 continue
-        write_lines(handler, lines)
+        handler.write_lines(lines)
 
     @staticmethod
     def _log(note: tuple, template: dict | None = None) -> None:
