@@ -172,7 +172,7 @@ def _notes():
     ]
 
 
-def _batch(monkeypatch, root_handlers):
+def _batch(monkeypatch, root_handlers, notes):
     from wxauth.logs import configure
     from wxauth.requestlog import RequestLog
 
@@ -182,7 +182,7 @@ def _batch(monkeypatch, root_handlers):
     monkeypatch.setattr(handler, "stream", stream)
     monkeypatch.setattr(logging.root, "handlers", root_handlers)
     request_log = RequestLog(lambda environ, start_response: [], flush_seconds=60)
-    request_log._noted.extend(_notes())
+    request_log._noted.extend(notes)
     request_log.write_noted()
     (batch,) = stream.writes
     return batch
@@ -194,6 +194,7 @@ def test_lines_made_without_records_are_the_lines_records_make(monkeypatch):
     from wxauth import requestlog
 
     seen = []
+    notes = _notes()  # the same times for both ways: lines made a millisecond apart differ
 
     class Seen(logging.Handler):
         def emit(self, record):
@@ -201,9 +202,9 @@ def test_lines_made_without_records_are_the_lines_records_make(monkeypatch):
 
     with monkeypatch.context() as m:
         m.setattr(requestlog.RequestLog, "_log", staticmethod(lambda *args: seen.append("a record")))
-        direct = _batch(m, [])
+        direct = _batch(m, [], notes)
     assert seen == []
-    through_records = _batch(monkeypatch, [Seen()])
+    through_records = _batch(monkeypatch, [Seen()], notes)
     assert seen == ["wxauth.request"] * 3
     assert direct == through_records
     lines = [json.loads(x) for x in direct.splitlines()]
